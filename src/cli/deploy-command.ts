@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { connect } from '../cluster/connection.js';
+import { loadDesiredObjects } from '../content/load.js';
+import { loadProfile } from '../content/profile.js';
+import { UsageError } from '../errors.js';
+import { applyPlan, planDeploy, type DeployResult } from '../deploy/deploy.js';
+import { planSummary, planTable } from '../deploy/report.js';
+import { PACK_ROOT } from '../paths.js';
+import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
+
+export interface DeployFlags extends ConnectionFlags {
+  profile?: string;
+  dryRun?: boolean;
+  prune?: boolean;
+  yes?: boolean;
+}
+
+export function addDeployFlags(cmd: Command): Command {
+  return cmd
+    .option('--profile <file>', 'site profile (YAML); see profiles/example.yml')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--prune', 'also delete objects this pack installed before and no longer has')
+    .option('--yes', 'confirm --prune');
+}
+
+/** Connects, plans and applies; prints the plan table and what changed. */
+export async function runDeploy(flags: DeployFlags, url: string, out: (s: string) => void, err: (s: string) => void): Promise<DeployResult> {
+  // everything that can be checked offline is checked before the first network call
+  const profile = loadProfile(flags.profile);
+  if (flags.prune && !flags.yes && !flags.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
+  loadDesiredObjects(PACK_ROOT, profile);
+  const conn = await connect(connectionOptions(flags, url));
+  try {
+    out(`cluster: ${conn.info.engine} ${conn.info.version} "${conn.info.clusterName}" at ${conn.url}`);
+    const { plan, orphans } = await planDeploy(conn, {
+      root: PACK_ROOT,
+      profile,
+      dryRun: flags.dryRun ?? false,
+      prune: flags.prune ?? false,
+      yes: flags.yes ?? false,
+    });
+    out(planTable(plan));
+    out(`${flags.dryRun ? 'dry run, nothing changed: ' : ''}${planSummary(plan)}`);
+    if (orphans.length) err(`note: ${orphans.length} object(s) installed by an earlier version are no longer in the pack (${orphans.map((o) => o.name).join(', ')}); remove them with --prune --yes`);
+    const applied = flags.dryRun ? [] : await applyPlan(conn, plan, err);
+    if (!flags.dryRun) out(`applied ${applied.length} change(s)`);
+    return { plan, applied, orphans };
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,116 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ContentError } from '../errors.js';
+import { contentHash } from './hash.js';
+import { profileValue, type Profile } from './profile.js';
+
+/**
+ * Reads the pack's content folders into the objects a cluster should have. Content is data:
+ * a YAML file per object, with `${profile.x.y}` placeholders filled from the site profile.
+ */
+
+export const PACK_ID = 'jpcert-apt-log-pack';
+export const NAME_PREFIX = 'jpcert';
+
+export type ObjectKindName = 'component_template' | 'ingest_pipeline' | 'index_template';
+
+export interface DesiredObject {
+  kind: ObjectKindName;
+  name: string;
+  body: Record<string, unknown>;
+  /** hash of `body` as built from content, before any marker is added */
+  hash: string;
+  source: string;
+}
+
+const PLACEHOLDER = /\$\{profile\.([a-zA-Z0-9_.]+)\}/g;
+
+export function interpolate(value: unknown, profile: Profile, file: string): unknown {
+  if (typeof value === 'string') {
+    const whole = /^\$\{profile\.([a-zA-Z0-9_.]+)\}$/.exec(value);
+    const lookup = (key: string) => {
+      const v = profileValue(profile, key);
+      if (v === undefined) throw new ContentError(`${file}: placeholder \${profile.${key}} names no profile setting`);
+      return v;
+    };
+    if (whole?.[1]) return lookup(whole[1]);
+    return value.replace(PLACEHOLDER, (_, key: string) => String(lookup(key)));
+  }
+  if (Array.isArray(value)) return value.map((v) => interpolate(v, profile, file));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, profile, file)]));
+  }
+  return value;
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ContentError(`${file} is not valid YAML: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ContentError(`${file} must hold a YAML mapping`);
+  return doc as Record<string, unknown>;
+}
+
+function yamlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yml') && statSync(path.join(dir, f)).isFile())
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+function object(kind: ObjectKindName, name: string, body: Record<string, unknown>, source: string): DesiredObject {
+  return { kind, name, body, hash: contentHash(body), source };
+}
+
+/** Index settings that depend on the site profile, as a component template of their own. */
+function settingsTemplate(profile: Profile): DesiredObject {
+  const index: Record<string, unknown> = { number_of_shards: profile.indices.number_of_shards };
+  if (profile.indices.number_of_replicas === undefined) index.auto_expand_replicas = '0-1';
+  else index.number_of_replicas = profile.indices.number_of_replicas;
+  return object('component_template', `${NAME_PREFIX}-settings`, { template: { settings: { index } } }, 'profile (indices.*)');
+}
+
+export function requireKeys(doc: Record<string, unknown>, keys: string[], file: string): void {
+  for (const k of keys) if (!(k in doc)) throw new ContentError(`${file}: missing "${k}"`);
+}
+
+export function loadDesiredObjects(root: string, profile: Profile): DesiredObject[] {
+  const objects: DesiredObject[] = [settingsTemplate(profile)];
+
+  for (const file of yamlFiles(path.join(root, 'mappings', 'component'))) {
+    const doc = interpolate(readYaml(file), profile, file) as Record<string, unknown>;
+    requireKeys(doc, ['template'], file);
+    objects.push(object('component_template', `${NAME_PREFIX}-${path.basename(file, '.yml')}`, doc, file));
+  }
+
+  const pipelinesDir = path.join(root, 'pipelines');
+  const sources = existsSync(pipelinesDir) ? readdirSync(pipelinesDir).filter((d) => statSync(path.join(pipelinesDir, d)).isDirectory()).sort() : [];
+  for (const source of sources) {
+    for (const file of yamlFiles(path.join(pipelinesDir, source))) {
+      const doc = interpolate(readYaml(file), profile, file) as Record<string, unknown>;
+      requireKeys(doc, ['description', 'processors'], file);
+      const base = path.basename(file, '.yml');
+      const name = base === 'default' ? `${NAME_PREFIX}-${source}` : `${NAME_PREFIX}-${source}-${base}`;
+      objects.push(object('ingest_pipeline', name, doc, file));
+    }
+  }
+
+  for (const file of yamlFiles(path.join(root, 'mappings', 'index'))) {
+    const doc = interpolate(readYaml(file), profile, file) as Record<string, unknown>;
+    requireKeys(doc, ['index_patterns'], file);
+    objects.push(object('index_template', `${NAME_PREFIX}-${path.basename(file, '.yml')}`, doc, file));
+  }
+
+  const seen = new Set<string>();
+  for (const o of objects) {
+    const key = `${o.kind}/${o.name}`;
+    if (seen.has(key)) throw new ContentError(`two content files define ${key}`, `rename one of them (${o.source})`);
+    seen.add(key);
+  }
+  return objects;
+}

@@ -1,0 +1,74 @@
+import type { Connection } from '../cluster/connection.js';
+import { loadDesiredObjects, type DesiredObject } from '../content/load.js';
+import type { Profile } from '../content/profile.js';
+import { RejectedObjectError, UsageError } from '../errors.js';
+import { KINDS, kindOf } from './kinds.js';
+import { makePlan, orphans, type PlanEntry, type RemoteState } from './plan.js';
+
+/** Orchestration: content -> remote state -> plan -> apply the differences. */
+
+export interface DeployOptions {
+  root: string;
+  profile: Profile;
+  dryRun: boolean;
+  prune: boolean;
+  yes: boolean;
+  log: (line: string) => void;
+}
+
+export interface DeployResult {
+  plan: PlanEntry[];
+  applied: PlanEntry[];
+  orphans: RemoteState[];
+}
+
+export async function readRemoteState(conn: Connection): Promise<RemoteState[]> {
+  const states: RemoteState[] = [];
+  for (const k of KINDS) for (const r of await k.list(conn)) states.push({ kind: k.kind, name: r.name, ...(r.hash ? { hash: r.hash } : {}) });
+  return states;
+}
+
+async function put(conn: Connection, o: DesiredObject): Promise<void> {
+  const kind = kindOf(o.kind);
+  try {
+    await conn.request('PUT', kind.path(o.name), kind.withMarker(o));
+  } catch (err) {
+    if (err instanceof RejectedObjectError) {
+      throw new RejectedObjectError(`${o.kind} "${o.name}" (from ${o.source}) was rejected: ${err.message.replace(/^the cluster rejected [^:]*: /, '')}`, 'fix the content file named above; nothing after it was applied', { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Reads content and cluster, and says what would change. Changes nothing. */
+export async function planDeploy(conn: Connection, o: Omit<DeployOptions, 'log'>): Promise<Omit<DeployResult, 'applied'>> {
+  if (o.prune && !o.yes && !o.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
+  const desired = loadDesiredObjects(o.root, o.profile);
+  const remote = await readRemoteState(conn);
+  return { plan: makePlan(desired, remote, { prune: o.prune }), orphans: o.prune ? [] : orphans(desired, remote) };
+}
+
+/** Applies the plan's differences in dependency order; stops at the first rejected object. */
+export async function applyPlan(conn: Connection, plan: PlanEntry[], log: (line: string) => void): Promise<PlanEntry[]> {
+  const applied: PlanEntry[] = [];
+  {
+    const byOrder = (a: PlanEntry, b: PlanEntry) => kindOf(a.kind).order - kindOf(b.kind).order;
+    for (const e of plan.filter((p) => p.action === 'create' || p.action === 'update').sort(byOrder)) {
+      await put(conn, e.desired!);
+      applied.push(e);
+      log(`${e.action}d ${e.kind} ${e.name}`);
+    }
+    for (const e of plan.filter((p) => p.action === 'delete').sort((a, b) => byOrder(b, a))) {
+      await conn.request('DELETE', kindOf(e.kind).path(e.name));
+      applied.push(e);
+      log(`deleted ${e.kind} ${e.name}`);
+    }
+  }
+  return applied;
+}
+
+export async function deploy(conn: Connection, o: DeployOptions): Promise<DeployResult> {
+  const { plan, orphans: left } = await planDeploy(conn, o);
+  const applied = o.dryRun ? [] : await applyPlan(conn, plan, o.log);
+  return { plan, applied, orphans: left };
+}
