@@ -77,6 +77,10 @@ describe('deploy to a fresh cluster', () => {
     expect(doc.event).toMatchObject({ ingested: expect.any(String) });
     const mapping = (await conn.request('GET', `/${index}/_mapping/field/related.ip`)).body as Record<string, { mappings: Record<string, { mapping: Record<string, { type: string }> }> }>;
     expect(Object.values(mapping)[0]!.mappings['related.ip']!.mapping.ip!.type).toBe('ip');
+    // replicas follow the node count: none on one node, one copy (allocated elsewhere) on more
+    const health = (await conn.request('GET', `/_cluster/health/${index}?wait_for_status=green&timeout=30s`)).body as { status: string; active_shards: number; active_primary_shards: number };
+    expect(health.status).toBe('green');
+    expect(health.active_shards).toBe(health.active_primary_shards * (cluster.nodes > 1 ? 2 : 1));
     await conn.request('DELETE', `/_data_stream/${index}`);
   });
 });

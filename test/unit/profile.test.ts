@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_PROFILE, loadProfile, profileValue } from '../../src/content/profile.js';
+import { ContentError, ExitCode, UsageError } from '../../src/errors.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'profile-test-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function profileFile(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('loadProfile', () => {
+  it('returns the defaults without a file', () => {
+    expect(loadProfile()).toBe(DEFAULT_PROFILE);
+    expect(loadProfile(undefined)).toEqual({ timezone: 'Asia/Tokyo', indices: { prefix: 'logs', number_of_shards: 1 } });
+  });
+
+  it('merges a YAML file over the defaults', () => {
+    const file = profileFile('site.yml', 'timezone: UTC\nindices:\n  number_of_replicas: 2\n');
+    expect(loadProfile(file)).toEqual({ timezone: 'UTC', indices: { prefix: 'logs', number_of_shards: 1, number_of_replicas: 2 } });
+  });
+
+  it('does not change DEFAULT_PROFILE when merging', () => {
+    loadProfile(profileFile('site2.yml', 'indices:\n  prefix: siem\n  number_of_shards: 3\n'));
+    expect(DEFAULT_PROFILE).toEqual({ timezone: 'Asia/Tokyo', indices: { prefix: 'logs', number_of_shards: 1 } });
+  });
+
+  it('treats an empty file as the defaults', () => {
+    expect(loadProfile(profileFile('empty.yml', ''))).toEqual(DEFAULT_PROFILE);
+  });
+
+  it('rejects an unknown top-level key', () => {
+    const file = profileFile('unknown-top.yml', 'timezon: UTC\n');
+    const err = thrown(() => loadProfile(file));
+    expect(err).toBeInstanceOf(ContentError);
+    expect(err).toMatchObject({ message: `${file}: unknown setting "timezon"`, hint: 'known settings: timezone, indices', exitCode: ExitCode.content });
+  });
+
+  it('rejects an unknown nested key, naming its dotted path', () => {
+    const file = profileFile('unknown-nested.yml', 'indices:\n  shards: 2\n');
+    const err = thrown(() => loadProfile(file));
+    expect(err).toBeInstanceOf(ContentError);
+    expect(err).toMatchObject({
+      message: `${file}: unknown setting "indices.shards"`,
+      hint: 'known settings: indices.prefix, indices.number_of_shards, indices.number_of_replicas',
+    });
+  });
+
+  it('rejects a value of the wrong type', () => {
+    const file = profileFile('wrong-type.yml', 'indices:\n  number_of_shards: two\n');
+    const err = thrown(() => loadProfile(file));
+    expect(err).toBeInstanceOf(ContentError);
+    expect((err as Error).message).toBe(`${file}: "indices.number_of_shards" must be a number, got "two"`);
+  });
+
+  it('rejects a scalar where a mapping is expected', () => {
+    const file = profileFile('indices-scalar.yml', 'indices: 3\n');
+    expect(() => loadProfile(file)).toThrow(new ContentError(`${file}: indices must be a mapping`));
+  });
+
+  it('rejects a profile that is not a mapping', () => {
+    const file = profileFile('list.yml', '- a\n- b\n');
+    expect(() => loadProfile(file)).toThrow(`${file}: the profile must be a mapping`);
+  });
+
+  it('rejects invalid YAML', () => {
+    const file = profileFile('bad.yml', 'timezone: [UTC\n');
+    const err = thrown(() => loadProfile(file));
+    expect(err).toBeInstanceOf(ContentError);
+    expect((err as Error).message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid YAML: `));
+  });
+
+  it('rejects a time zone that is not IANA', () => {
+    const file = profileFile('mars.yml', 'timezone: Mars/Base\n');
+    const err = thrown(() => loadProfile(file));
+    expect(err).toBeInstanceOf(ContentError);
+    expect(err).toMatchObject({ message: `${file}: timezone "Mars/Base" is not an IANA time zone`, hint: 'use a name such as Asia/Tokyo or UTC' });
+  });
+
+  it('rejects a prefix that is not a valid index name part', () => {
+    const file = profileFile('prefix.yml', "indices:\n  prefix: 'Logs!'\n");
+    const err = thrown(() => loadProfile(file));
+    expect(err).toBeInstanceOf(ContentError);
+    expect((err as Error).message).toBe(`${file}: indices.prefix "Logs!" is not a valid index name part`);
+  });
+
+  it('rejects zero shards and fractional or negative replicas', () => {
+    const shards = profileFile('shards.yml', 'indices:\n  number_of_shards: 0\n');
+    expect(() => loadProfile(shards)).toThrow(`${shards}: indices.number_of_shards must be a whole number >= 1`);
+    const frac = profileFile('frac.yml', 'indices:\n  number_of_replicas: 0.5\n');
+    expect(() => loadProfile(frac)).toThrow(`${frac}: indices.number_of_replicas must be a whole number >= 0`);
+    const neg = profileFile('neg.yml', 'indices:\n  number_of_replicas: -1\n');
+    expect(() => loadProfile(neg)).toThrow(`${neg}: indices.number_of_replicas must be a whole number >= 0`);
+  });
+
+  it('accepts zero replicas', () => {
+    expect(loadProfile(profileFile('zero.yml', 'indices:\n  number_of_replicas: 0\n')).indices.number_of_replicas).toBe(0);
+  });
+
+  it('throws a UsageError for a missing file', () => {
+    const file = path.join(dir, 'does-not-exist.yml');
+    const err = thrown(() => loadProfile(file));
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err).toMatchObject({ message: `profile file ${file} does not exist`, exitCode: ExitCode.usage });
+  });
+});
+
+describe('profileValue', () => {
+  it('looks up dotted paths', () => {
+    expect(profileValue(DEFAULT_PROFILE, 'timezone')).toBe('Asia/Tokyo');
+    expect(profileValue(DEFAULT_PROFILE, 'indices.number_of_shards')).toBe(1);
+  });
+
+  it('returns undefined for unknown paths, also through a scalar', () => {
+    expect(profileValue(DEFAULT_PROFILE, 'indices.nope')).toBeUndefined();
+    expect(profileValue(DEFAULT_PROFILE, 'timezone.length.x')).toBeUndefined();
+  });
+});
