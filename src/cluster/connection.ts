@@ -56,7 +56,7 @@ export function validateConnectionOptions(o: ConnectionOptions): Validated {
   try {
     url = new URL(o.url);
   } catch {
-    throw new UsageError(`--cluster "${o.url}" is not a URL`, 'give the full address, for example http://127.0.0.1:9200 or https://search.example.org:9200');
+    throw new UsageError(`--cluster "${o.url.replace(/\/\/[^/]*@/, '//***@')}" is not a URL`, 'give the full address, for example http://127.0.0.1:9200 or https://search.example.org:9200');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--cluster must start with http:// or https://, got "${url.protocol}"`);
   if (url.username || url.password) {
@@ -86,6 +86,8 @@ const TLS_CODES = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
   'EPROTO',
 ]);
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 function rootCause(err: unknown): { code?: string; message: string } {
   let cur: unknown = err;
@@ -126,6 +128,9 @@ export function translateError(err: unknown, url: string, what: string, timeoutM
     return new RejectedObjectError(`the cluster rejected ${what} (HTTP ${status}): ${reasonOf(e.meta?.body)}`, undefined, { cause: err });
   }
   const { code, message } = rootCause(err);
+  if (code && NETWORK_CODES.has(code)) {
+    return new UnreachableError(`cannot reach ${url}: ${message}`, 'check the address and port, and that the cluster is running (`npm run cluster -- status` for the local one)', { cause: err });
+  }
   if ((code && TLS_CODES.has(code)) || /certificate|SSL|TLS|wrong version number/i.test(message)) {
     return new TlsError(`TLS handshake with ${url} failed: ${message}`, 'pass --ca-cert with the CA that signed the cluster certificate (or --insecure for a test cluster); for a plain-HTTP cluster use http://', { cause: err });
   }

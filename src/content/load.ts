@@ -31,7 +31,7 @@ export function interpolate(value: unknown, profile: Profile, file: string): unk
     const whole = /^\$\{profile\.([a-zA-Z0-9_.]+)\}$/.exec(value);
     const lookup = (key: string) => {
       const v = profileValue(profile, key);
-      if (v === undefined) throw new ContentError(`${file}: placeholder \${profile.${key}} names no profile setting`);
+      if (v === undefined) throw new ContentError(`${file}: placeholder \${profile.${key}} names no profile setting, or one the profile leaves unset`);
       return v;
     };
     if (whole?.[1]) return lookup(whole[1]);

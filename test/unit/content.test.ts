@@ -1,0 +1,157 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { contentHash } from '../../src/content/hash.js';
+import { interpolate, loadDesiredObjects, requireKeys } from '../../src/content/load.js';
+import { DEFAULT_PROFILE, type Profile } from '../../src/content/profile.js';
+import { ContentError } from '../../src/errors.js';
+import { PACK_ROOT } from '../../src/paths.js';
+
+const site: Profile = { timezone: 'UTC', indices: { prefix: 'siem', number_of_shards: 2, number_of_replicas: 1 } };
+
+describe('interpolate', () => {
+  it('keeps the type of a whole-string placeholder', () => {
+    expect(interpolate('${profile.indices.number_of_shards}', site, 'f.yml')).toBe(2);
+    expect(interpolate({ n: '${profile.indices.number_of_replicas}' }, site, 'f.yml')).toEqual({ n: 1 });
+  });
+
+  it('turns embedded placeholders into text', () => {
+    expect(interpolate('shards=${profile.indices.number_of_shards}', site, 'f.yml')).toBe('shards=2');
+    expect(interpolate('${profile.indices.prefix}-${profile.timezone}', site, 'f.yml')).toBe('siem-UTC');
+  });
+
+  it('walks arrays and nested objects and leaves other values alone', () => {
+    expect(interpolate({ a: ['${profile.indices.prefix}-*', 3, null, true], b: { c: '${profile.timezone}' }, k: 'plain' }, site, 'f.yml')).toEqual({
+      a: ['siem-*', 3, null, true],
+      b: { c: 'UTC' },
+      k: 'plain',
+    });
+  });
+
+  it('does not treat mustache templates as placeholders', () => {
+    expect(interpolate('{{{_ingest.timestamp}}}', site, 'f.yml')).toBe('{{{_ingest.timestamp}}}');
+  });
+
+  it('throws a ContentError naming the file for an unknown placeholder', () => {
+    expect(() => interpolate({ x: ['${profile.indices.nope}'] }, site, 'mappings/index/logs.yml')).toThrow(
+      new ContentError('mappings/index/logs.yml: placeholder ${profile.indices.nope} names no profile setting, or one the profile leaves unset'),
+    );
+    expect(() => interpolate('a-${profile.nope}-b', site, 'p.yml')).toThrow(ContentError);
+  });
+});
+
+describe('requireKeys', () => {
+  it('passes when all keys are present and names the first missing one', () => {
+    expect(() => requireKeys({ a: 1, b: undefined }, ['a', 'b'], 'x.yml')).not.toThrow();
+    expect(() => requireKeys({ a: 1 }, ['a', 'b', 'c'], 'x.yml')).toThrow(new ContentError('x.yml: missing "b"'));
+  });
+});
+
+describe('loadDesiredObjects on the repository content', () => {
+  const objects = loadDesiredObjects(PACK_ROOT, DEFAULT_PROFILE);
+
+  it('returns the settings template, then components, pipelines and index templates', () => {
+    expect(objects.map((o) => `${o.kind}/${o.name}`)).toEqual([
+      'component_template/jpcert-settings',
+      'component_template/jpcert-ecs-base',
+      'ingest_pipeline/jpcert-common-final',
+      'index_template/jpcert-logs',
+    ]);
+  });
+
+  it('records the source file of each object', () => {
+    expect(objects.map((o) => o.source)).toEqual([
+      'profile (indices.*)',
+      path.join(PACK_ROOT, 'mappings', 'component', 'ecs-base.yml'),
+      path.join(PACK_ROOT, 'pipelines', 'common', 'final.yml'),
+      path.join(PACK_ROOT, 'mappings', 'index', 'logs.yml'),
+    ]);
+  });
+
+  it('hashes each body', () => {
+    for (const o of objects) expect(o.hash).toBe(contentHash(o.body));
+  });
+
+  it('fills the index pattern from the profile prefix', () => {
+    const logs = objects.find((o) => o.name === 'jpcert-logs');
+    expect(logs?.body.index_patterns).toEqual(['logs-jpcert.*-*']);
+    const other = loadDesiredObjects(PACK_ROOT, site).find((o) => o.name === 'jpcert-logs');
+    expect(other?.body.index_patterns).toEqual(['siem-jpcert.*-*']);
+    expect(other?.hash).not.toBe(logs?.hash);
+  });
+
+  it('index template composes the pack components and uses the final pipeline', () => {
+    const logs = objects.find((o) => o.name === 'jpcert-logs');
+    expect(logs?.body.composed_of).toEqual(['jpcert-ecs-base', 'jpcert-settings']);
+    expect(logs?.body.template).toEqual({ settings: { index: { final_pipeline: 'jpcert-common-final' } } });
+  });
+
+  it('settings follow the node count by default', () => {
+    expect(objects[0]?.body).toEqual({ template: { settings: { index: { number_of_shards: 1, auto_expand_replicas: '0-1' } } } });
+  });
+
+  it('settings use a fixed replica count when the profile sets one', () => {
+    const withReplicas = loadDesiredObjects(PACK_ROOT, { ...DEFAULT_PROFILE, indices: { ...DEFAULT_PROFILE.indices, number_of_replicas: 0, number_of_shards: 3 } });
+    expect(withReplicas[0]?.body).toEqual({ template: { settings: { index: { number_of_shards: 3, number_of_replicas: 0 } } } });
+  });
+});
+
+describe('loadDesiredObjects on a temporary content tree', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'content-test-'));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function write(rel: string, text: string): string {
+    const file = path.join(root, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it('returns only the settings template for an empty tree', () => {
+    expect(loadDesiredObjects(root, DEFAULT_PROFILE).map((o) => o.name)).toEqual(['jpcert-settings']);
+  });
+
+  it('names pipelines <source> for default.yml and <source>-<file> otherwise, sorted, ignoring non-.yml files', () => {
+    write('pipelines/squid/default.yml', 'description: d\nprocessors: []\n');
+    write('pipelines/squid/access.yml', 'description: d\nprocessors: []\n');
+    write('pipelines/bind/default.yml', 'description: d\nprocessors: []\n');
+    write('pipelines/bind/README.md', 'not content');
+    expect(loadDesiredObjects(root, DEFAULT_PROFILE).map((o) => o.name)).toEqual(['jpcert-settings', 'jpcert-bind', 'jpcert-squid-access', 'jpcert-squid']);
+  });
+
+  it('reports a missing required key with the file', () => {
+    const file = write('pipelines/bind/default.yml', 'description: d\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError(`${file}: missing "processors"`));
+  });
+
+  it('reports a file that is not a mapping', () => {
+    const file = write('mappings/component/x.yml', '- a\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError(`${file} must hold a YAML mapping`));
+  });
+
+  it('reports invalid YAML as a ContentError', () => {
+    write('mappings/index/x.yml', 'index_patterns: [a\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(ContentError);
+  });
+
+  it('reports an unknown placeholder with the file', () => {
+    const file = write('mappings/index/x.yml', 'index_patterns: ["${profile.nope}-*"]\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError(`${file}: placeholder \${profile.nope} names no profile setting, or one the profile leaves unset`));
+  });
+
+  it('rejects two files that define the same object', () => {
+    write('mappings/component/settings.yml', 'template: {}\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError('two content files define component_template/jpcert-settings'));
+  });
+
+  it('rejects pipelines whose names collide across source folders', () => {
+    write('pipelines/common/final.yml', 'description: d\nprocessors: []\n');
+    write('pipelines/common-final/default.yml', 'description: d\nprocessors: []\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow('two content files define ingest_pipeline/jpcert-common-final');
+  });
+});
