@@ -92,7 +92,9 @@ describe('changes in content and profile', () => {
     expect((await runCli('deploy.ts', deployArgs, adminEnv())).code).toBe(0);
     copy = await checkoutCopy();
   });
-  afterAll(async () => rm(copy, { recursive: true, force: true }));
+  afterAll(async () => {
+    if (copy) await rm(copy, { recursive: true, force: true });
+  });
 
   test('a changed pipeline is updated and nothing else is', async () => {
     const file = path.join(copy, 'pipelines', 'common', 'final.yml');
