@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { LocalEngineError } from '../errors.js';
@@ -18,11 +18,10 @@ export function findJavaHome(): string {
 }
 
 export function javaMajorVersion(javaHome: string): number {
-  const out = execFileSync(path.join(javaHome, 'bin', 'java'), ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  // `java -version` prints to stderr; execFileSync returns stdout, so read both through a shell.
-  const text = out || execFileSync('sh', ['-c', `"${path.join(javaHome, 'bin', 'java')}" -version 2>&1`], { encoding: 'utf8' });
-  const m = /version "(\d+)(?:\.(\d+))?/.exec(text);
-  if (!m) throw new LocalEngineError(`cannot read the Java version of ${javaHome}`);
+  // `java -version` writes to stderr
+  const { stderr } = spawnSync(path.join(javaHome, 'bin', 'java'), ['-version'], { encoding: 'utf8' });
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(stderr ?? '');
+  if (!m) throw new LocalEngineError(`cannot read the Java version of ${javaHome}`, 'set JAVA_HOME to a JDK 17 or newer');
   const major = Number(m[1]);
   return major === 1 ? Number(m[2]) : major;
 }

@@ -120,7 +120,7 @@ async function waitForCluster(state: ClusterState, timeoutMs: number, isAlive: (
   throw new LocalEngineError(`${state.engine} did not become ready within ${timeoutMs / 1000}s (last: ${last})`, `read ${state.nodes.map((n) => n.logFile).join(', ')}`);
 }
 
-function nodeSettings(o: ClusterOptions, i: number, node: NodeState, all: NodeState[]): string[] {
+function nodeSettings(o: ClusterOptions, node: NodeState, all: NodeState[]): string[] {
   const settings: Record<string, string> = {
     'cluster.name': `pack-${o.name}`,
     'node.name': node.name,
@@ -137,7 +137,6 @@ function nodeSettings(o: ClusterOptions, i: number, node: NodeState, all: NodeSt
     settings['discovery.seed_hosts'] = all.map((n) => `127.0.0.1:${n.transportPort}`).join(',');
     settings['cluster.initial_cluster_manager_nodes'] = all.map((n) => n.name).join(',');
   }
-  void i;
   return Object.entries(settings).map(([k, v]) => `-E${k}=${v}`);
 }
 
@@ -210,11 +209,11 @@ export async function up(o: ClusterOptions): Promise<{ state: ClusterState; alre
     nodes,
     ...(secure ? { secure } : {}),
   };
-  for (const [i, n] of nodes.entries()) {
+  for (const n of nodes) {
     await mkdir(path.dirname(n.logFile), { recursive: true });
     await mkdir(n.dataDir, { recursive: true });
     const out = openSync(n.logFile, 'a');
-    const child = spawn(path.join(home, 'bin', 'opensearch'), nodeSettings(o, i, n, nodes), { env, detached: true, stdio: ['ignore', out, out] });
+    const child = spawn(path.join(home, 'bin', 'opensearch'), nodeSettings(o, n, nodes), { env, detached: true, stdio: ['ignore', out, out] });
     closeSync(out);
     if (!child.pid) throw new LocalEngineError(`could not start ${n.name}`, `read ${n.logFile}`);
     n.pid = child.pid;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,7 +45,6 @@ function runMaven(args: string[], cwd: string): Promise<void> {
 /** Downloads one artifact (no dependencies) into the local repository and returns its path. */
 export async function fetchArtifact(c: Coordinates): Promise<string> {
   const file = artifactPath(c);
-  const { existsSync } = await import('node:fs');
   if (existsSync(file)) return file;
   const artifact = `${c.groupId}:${c.artifactId}:${c.version}:${c.packaging ?? 'jar'}`;
   await runMaven(['dependency:get', `-Dartifact=${artifact}`, '-Dtransitive=false'], process.cwd());
