@@ -54,8 +54,13 @@ describe('loadDesiredObjects on the repository content', () => {
     expect(objects.map((o) => `${o.kind}/${o.name}`)).toEqual([
       'component_template/jpcert-settings',
       'component_template/jpcert-ecs-base',
+      'component_template/jpcert-squid',
       'ingest_pipeline/jpcert-common-final',
+      'ingest_pipeline/jpcert-squid-combined',
+      'ingest_pipeline/jpcert-squid',
+      'ingest_pipeline/jpcert-squid-native',
       'index_template/jpcert-logs',
+      'index_template/jpcert-squid',
     ]);
   });
 
@@ -63,8 +68,13 @@ describe('loadDesiredObjects on the repository content', () => {
     expect(objects.map((o) => o.source)).toEqual([
       'profile (indices.*)',
       path.join(PACK_ROOT, 'mappings', 'component', 'ecs-base.yml'),
+      path.join(PACK_ROOT, 'mappings', 'component', 'squid.yml'),
       path.join(PACK_ROOT, 'pipelines', 'common', 'final.yml'),
+      path.join(PACK_ROOT, 'pipelines', 'squid', 'combined.yml'),
+      path.join(PACK_ROOT, 'pipelines', 'squid', 'default.yml'),
+      path.join(PACK_ROOT, 'pipelines', 'squid', 'native.yml'),
       path.join(PACK_ROOT, 'mappings', 'index', 'logs.yml'),
+      path.join(PACK_ROOT, 'mappings', 'index', 'squid.yml'),
     ]);
   });
 
