@@ -44,11 +44,27 @@ export function interpolate(value: unknown, profile: Profile, file: string): unk
   return value;
 }
 
+/**
+ * `!include path.json` puts the parsed JSON file (relative to the YAML file) in place: for
+ * generated data such as charset tables that a pipeline script takes as params.
+ */
+function includeTag(file: string): YAML.ScalarTag {
+  return {
+    tag: '!include',
+    resolve(relative: string) {
+      const target = path.resolve(path.dirname(file), relative);
+      if (!existsSync(target)) throw new ContentError(`${file}: !include ${relative}: no such file`, 'run the generator that writes it (see the README)');
+      return JSON.parse(readFileSync(target, 'utf8')) as unknown;
+    },
+  } as YAML.ScalarTag;
+}
+
 function readYaml(file: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = YAML.parse(readFileSync(file, 'utf8'));
+    doc = YAML.parse(readFileSync(file, 'utf8'), { customTags: [includeTag(file)] });
   } catch (err) {
+    if (err instanceof ContentError) throw err;
     throw new ContentError(`${file} is not valid YAML: ${(err as Error).message}`, undefined, { cause: err });
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ContentError(`${file} must hold a YAML mapping`);

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
 import { applyPlan, planDeploy } from '../../src/deploy/deploy.js';
@@ -14,8 +15,6 @@ import { adminConnection, ROOT } from '../harness/cluster.js';
 
 const UPDATE = process.env.PACK_UPDATE_EXPECTED === '1';
 const SAMPLES = path.join(ROOT, '..', 'shared', 'samples');
-/** sample folder -> pipeline source */
-const SAMPLE_SOURCES: Record<string, string> = { squid: 'squid' };
 
 const conn: Connection = await adminConnection();
 
@@ -101,18 +100,32 @@ test('real indexing: every JPCERT example line lands in the data stream, none lo
   await conn.request('DELETE', `/_data_stream/${index}`);
 });
 
-const sampleDirs = existsSync(SAMPLES) ? readdirSync(SAMPLES).filter((d) => SAMPLE_SOURCES[d]) : [];
-(sampleDirs.length ? describe.each(sampleDirs) : describe.skip.each(['(no ../shared/samples)']))('conformance: ../shared/samples/%s', (dir) => {
-  test('every line parses without a pipeline error, with its key fields', async () => {
-    const source = SAMPLE_SOURCES[dir]!;
-    const files = readdirSync(path.join(SAMPLES, dir)).filter((f) => f.endsWith('.log'));
-    for (const f of files) {
-      const lines = linesOf(path.join(SAMPLES, dir, f)).filter((l) => l.trim() !== '');
-      const docs = (await simulate(source, lines)) as Array<Record<string, any>>;
-      docs.forEach((d, i) => {
-        expect({ line: lines[i], kind: d.event?.kind, error: d.error }).toEqual({ line: lines[i], kind: 'event', error: undefined });
-        expect({ line: lines[i], ts: typeof d['@timestamp'], url: typeof d.url?.original, ip: typeof d.source?.ip }).toEqual({ line: lines[i], ts: 'string', url: 'string', ip: 'string' });
-      });
-    }
-  });
+/** `pipelines/<source>/_dev/conformance.yml` names the sample folder and the fields to expect. */
+const conformance = readdirSync(path.join(ROOT, 'pipelines')).flatMap((source) => {
+  const file = path.join(ROOT, 'pipelines', source, '_dev', 'conformance.yml');
+  if (!existsSync(file)) return [];
+  const c = YAML.parse(readFileSync(file, 'utf8')) as { samples: string; key_fields: string[] };
+  return existsSync(path.join(SAMPLES, c.samples)) ? [{ source, ...c }] : [];
 });
+
+function fieldOf(doc: Record<string, unknown>, dotted: string): unknown {
+  if (dotted in doc) return doc[dotted];
+  return dotted.split('.').reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), doc);
+}
+
+(conformance.length ? describe.each(conformance) : describe.skip.each([{ source: '(no ../shared/samples)', samples: '', key_fields: [] as string[] }]))(
+  'conformance: $source on ../shared/samples/$samples',
+  ({ source, samples, key_fields }) => {
+    test('every line parses without a pipeline error, with its key fields', async () => {
+      for (const f of readdirSync(path.join(SAMPLES, samples)).filter((n) => n.endsWith('.log'))) {
+        const lines = linesOf(path.join(SAMPLES, samples, f)).filter((l) => l.trim() !== '');
+        const docs = (await simulate(source, lines)) as Array<Record<string, any>>;
+        docs.forEach((d, i) => {
+          expect({ line: lines[i], kind: d.event?.kind, error: d.error }).toEqual({ line: lines[i], kind: 'event', error: undefined });
+          const missing = key_fields.filter((k) => fieldOf(d, k) === undefined);
+          expect({ line: lines[i], missing }).toEqual({ line: lines[i], missing: [] });
+        });
+      }
+    });
+  },
+);
