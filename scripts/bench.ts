@@ -1,0 +1,50 @@
+import { Command, Option } from 'commander';
+import { benchPipelines, benchTable } from '../src/bench/pipelines.js';
+import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../src/cli/connection-flags.js';
+import { parseInteger, runCli } from '../src/cli/run.js';
+import { connect } from '../src/cluster/connection.js';
+import { loadProfile } from '../src/content/profile.js';
+import { applyPlan, planDeploy } from '../src/deploy/deploy.js';
+import { down, up } from '../src/engine/local-cluster.js';
+import { PACK_ROOT, stateRoot } from '../src/paths.js';
+
+interface Flags extends ConnectionFlags {
+  docs: number;
+  rounds: number;
+  batch: number;
+  source?: string[];
+}
+
+const err = (s: string) => process.stderr.write(`${s}\n`);
+const program = addConnectionFlags(new Command('bench').description('Benchmarks; ratios are against baselines measured in the same run.'))
+  .addArgument(new Command().createArgument('<suite>', 'what to measure').choices(['pipelines']))
+  .option('--docs <n>', 'documents per source and round', parseInteger('--docs'), 20_000)
+  .option('--rounds <n>', 'rounds (the median is reported)', parseInteger('--rounds'), 3)
+  .option('--batch <n>', 'documents per bulk request', parseInteger('--batch'), 1000)
+  .addOption(new Option('--source <name...>', 'only these sources'));
+
+program.action(async (_suite: string, flags: Flags) => {
+  let url = flags.cluster;
+  const startedHere = !url;
+  if (!url) {
+    const { state } = await up({ engine: 'opensearch', nodes: 1, port: 9750, name: 'bench', clean: true, heapMb: 1024, stateRoot: stateRoot(), log: err });
+    url = state.url;
+  }
+  try {
+    const conn = await connect(connectionOptions(flags, url));
+    try {
+      const { plan } = await planDeploy(conn, { root: PACK_ROOT, profile: loadProfile(), dryRun: false, prune: false, yes: false });
+      await applyPlan(conn, plan, () => {});
+      process.stdout.write(`engine: ${conn.info.engine} ${conn.info.version}; ${flags.docs} docs per source and round, median of ${flags.rounds}, bulk ${flags.batch}\n`);
+      const rows = await benchPipelines(conn, PACK_ROOT, { docs: flags.docs, rounds: flags.rounds, batch: flags.batch, ...(flags.source ? { sources: flags.source } : {}), log: err });
+      process.stdout.write(`${benchTable(rows)}\n`);
+      process.stdout.write('cost = docs/s of the baseline / docs/s of the pack pipeline (1.00x = free; target vs legacy grok <= 1.5x)\n');
+    } finally {
+      await conn.close();
+    }
+  } finally {
+    if (startedHere) await down({ engine: 'opensearch', name: 'bench', stateRoot: stateRoot() });
+  }
+});
+
+await runCli(program);

@@ -1,0 +1,94 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Connection } from '../cluster/connection.js';
+
+/**
+ * Pipeline throughput, measured against two baselines in the same run and on the same
+ * engine: indexing the same lines with no pipeline, and through one grok processor with the
+ * engine's built-in legacy pattern for the source, where one exists.
+ */
+
+/** Built-in grok patterns of the engine (from logstash-patterns-core) per source. */
+export const LEGACY_GROK: Record<string, string | undefined> = {
+  squid: '%{SQUID3}',
+  bind: '%{BIND9}',
+  netscreen: '%{NETSCREENSESSIONLOG}',
+};
+
+export interface BenchRow {
+  source: string;
+  docs: number;
+  raw: number;
+  grok?: number;
+  pack: number;
+}
+
+export function fixtureLines(root: string, source: string): string[] {
+  const dir = path.join(root, 'pipelines', source, '_dev', 'test');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^test-.*\.log$/.test(f) && !f.includes('bad-input'))
+    .sort()
+    .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== ''));
+}
+
+export async function indexAll(conn: Connection, index: string, pipeline: string, lines: string[], batch: number): Promise<number> {
+  await conn.request('DELETE', `/${index}`);
+  await conn.request('PUT', `/${index}`, { settings: { index: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' } } });
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < lines.length; i += batch) {
+    const body = lines
+      .slice(i, i + batch)
+      .map((message) => `{"index":{}}\n${JSON.stringify({ message })}\n`)
+      .join('');
+    const res = await conn.request('POST', `/${index}/_bulk?pipeline=${pipeline}`, body);
+    if ((res.body as { errors?: boolean }).errors) throw new Error(`bulk into ${index} reported errors`);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await conn.request('DELETE', `/${index}`);
+  return lines.length / seconds;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export async function benchPipelines(conn: Connection, root: string, o: { docs: number; rounds: number; batch: number; sources?: string[]; log: (s: string) => void }): Promise<BenchRow[]> {
+  const sources = (o.sources ?? readdirSync(path.join(root, 'pipelines'))).filter((s) => fixtureLines(root, s).length > 0);
+  const rows: BenchRow[] = [];
+  for (const source of sources) {
+    const base = fixtureLines(root, source);
+    const lines = Array.from({ length: o.docs }, (_, i) => base[i % base.length]!);
+    const grok = LEGACY_GROK[source];
+    if (grok) await conn.request('PUT', `/_ingest/pipeline/bench-legacy-${source}`, { description: `bench baseline: ${grok}`, processors: [{ grok: { field: 'message', patterns: [grok], ignore_failure: true } }] });
+    const raw: number[] = [];
+    const legacy: number[] = [];
+    const pack: number[] = [];
+    // interleave the three so that warm-up and machine noise fall on all of them alike
+    for (let r = 0; r < o.rounds; r++) {
+      raw.push(await indexAll(conn, `bench-${source}-raw`, '_none', lines, o.batch));
+      if (grok) legacy.push(await indexAll(conn, `bench-${source}-legacy`, `bench-legacy-${source}`, lines, o.batch));
+      pack.push(await indexAll(conn, `bench-${source}-pack`, `jpcert-${source}`, lines, o.batch));
+      o.log(`${source}: round ${r + 1}/${o.rounds} done`);
+    }
+    if (grok) await conn.request('DELETE', `/_ingest/pipeline/bench-legacy-${source}`);
+    rows.push({ source, docs: lines.length, raw: median(raw), ...(grok ? { grok: median(legacy) } : {}), pack: median(pack) });
+  }
+  return rows;
+}
+
+export function benchTable(rows: BenchRow[]): string {
+  const header = ['source', 'docs', 'no pipeline docs/s', 'legacy grok docs/s', 'pack docs/s', 'cost vs none', 'cost vs legacy grok'];
+  const body = rows.map((r) => [
+    r.source,
+    String(r.docs),
+    r.raw.toFixed(0),
+    r.grok ? r.grok.toFixed(0) : '-',
+    r.pack.toFixed(0),
+    `${(r.raw / r.pack).toFixed(2)}x`,
+    r.grok ? `${(r.grok / r.pack).toFixed(2)}x` : '-',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return [header, ...body].map((cells) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
