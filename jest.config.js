@@ -12,6 +12,8 @@ export default {
     {
       ...common,
       displayName: 'integration',
+      // each test runs CLIs as subprocesses against a real engine; a loaded machine is slow
+      testTimeout: 120_000,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.mjs',
       globalTeardown: '<rootDir>/test/harness/global-teardown.mjs',
