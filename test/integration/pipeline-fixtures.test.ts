@@ -79,20 +79,35 @@ test('a line that does not parse is kept with event.original and an error naming
   expect(doc!.error.message[0]).toMatch(/^Processor 'grok' with tag 'grok_(native|combined)' in pipeline 'jpcert-squid-(native|combined)' failed/);
 });
 
-test('real indexing: every JPCERT example line lands in the data stream, none lost', async () => {
-  const index = 'logs-jpcert.squid-fixtures';
-  const lines = linesOf(path.join(ROOT, 'pipelines', 'squid', '_dev', 'test', 'test-jpcert-examples.log'));
-  const lines2 = linesOf(path.join(ROOT, 'pipelines', 'squid', '_dev', 'test', 'test-bad-input.log'));
-  const all = [...lines, ...lines2];
-  for (const message of all) {
-    const res = await conn.request('POST', `/${index}/_doc`, { message });
-    expect(res.status).toBe(201);
+/** Sources whose fixtures are raw lines (not JSON documents), for the real-indexing test. */
+const lineSources = [...new Set(cases.filter((c) => c.name.endsWith('.log')).map((c) => c.source))];
+
+describe.each(lineSources)('real indexing: %s', (source) => {
+  const index = `logs-jpcert.${source}-fixtures`;
+  afterAll(async () => conn.request('DELETE', `/_data_stream/${index}`));
+
+  test('every fixture line lands in the data stream, none lost; only bad input is a pipeline error', async () => {
+    const fixtures = cases.filter((c) => c.source === source && c.name.endsWith('.log'));
+    const bad = fixtures.filter((c) => c.name.includes('bad-input')).flatMap((c) => linesOf(c.file));
+    const all = fixtures.flatMap((c) => linesOf(c.file));
+    for (const message of all) {
+      const res = await conn.request('POST', `/${index}/_doc`, { message });
+      expect(res.status).toBe(201);
+    }
+    await conn.request('POST', `/${index}/_refresh`);
+    const count = (await conn.request('GET', `/${index}/_count`)).body as { count: number };
+    expect(count.count).toBe(all.length);
+    const errors = (await conn.request('POST', `/${index}/_count`, { query: { term: { 'event.kind': 'pipeline_error' } } })).body as { count: number };
+    expect(errors.count).toBe(bad.length);
+  });
+});
+
+test('squid: the JPCERT beacon example is searchable by destination and method', async () => {
+  const index = 'logs-jpcert.squid-beacon';
+  for (const message of linesOf(path.join(ROOT, 'pipelines', 'squid', '_dev', 'test', 'test-jpcert-examples.log'))) {
+    expect((await conn.request('POST', `/${index}/_doc`, { message })).status).toBe(201);
   }
   await conn.request('POST', `/${index}/_refresh`);
-  const count = (await conn.request('GET', `/${index}/_count`)).body as { count: number };
-  expect(count.count).toBe(all.length);
-  const errors = (await conn.request('POST', `/${index}/_count`, { query: { term: { 'event.kind': 'pipeline_error' } } })).body as { count: number };
-  expect(errors.count).toBe(lines2.length);
   const beacon = (await conn.request('POST', `/${index}/_search`, { size: 0, query: { term: { 'url.domain': 'apt.example.com' } }, aggs: { m: { terms: { field: 'http.request.method' } } } })).body as {
     aggregations: { m: { buckets: Array<{ key: string; doc_count: number }> } };
   };
