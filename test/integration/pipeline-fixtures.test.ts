@@ -8,9 +8,11 @@ import { adminConnection, ROOT } from '../harness/cluster.js';
 
 /**
  * Every `pipelines/<source>/_dev/test/test-<case>.log` goes line by line through the
- * source's pipeline on the real engine (`_simulate`), and the documents must equal
- * `test-<case>.log-expected.json`. Regenerate the expected files with
- * `npm run test:pipelines:update` and review the diff.
+ * source's pipeline on the real engine (`_simulate`), each line as `{ message: line }`, and
+ * the documents must equal `test-<case>.log-expected.json`. A `test-<case>.ndjson` holds one
+ * JSON document per line, sent as it is (for shippers that send structured documents, such
+ * as Winlogbeat), against `test-<case>.ndjson-expected.json`. Regenerate the expected files
+ * with `npm run test:pipelines:update` and review the diff.
  */
 
 const UPDATE = process.env.PACK_UPDATE_EXPECTED === '1';
@@ -28,7 +30,7 @@ const cases: Case[] = readdirSync(path.join(ROOT, 'pipelines')).flatMap((source)
   const dir = path.join(ROOT, 'pipelines', source, '_dev', 'test');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => /^test-.*\.log$/.test(f))
+    .filter((f) => /^test-.*\.(log|ndjson)$/.test(f))
     .sort()
     .map((f) => ({ source, name: f, file: path.join(dir, f) }));
 });
@@ -37,8 +39,18 @@ function linesOf(file: string): string[] {
   return readFileSync(file, 'utf8').replace(/\n$/, '').split('\n');
 }
 
+/** the documents a fixture file sends: `{ message: line }` per line, or per line the JSON document of a .ndjson file */
+function docsOf(file: string): Array<Record<string, unknown>> {
+  const lines = linesOf(file);
+  return file.endsWith('.ndjson') ? lines.map((l) => JSON.parse(l) as Record<string, unknown>) : lines.map((message) => ({ message }));
+}
+
 async function simulate(source: string, lines: string[]): Promise<unknown[]> {
-  const res = await conn.request('POST', `/_ingest/pipeline/jpcert-${source}/_simulate`, { docs: lines.map((message) => ({ _source: { message } })) });
+  return simulateDocs(source, lines.map((message) => ({ message })));
+}
+
+async function simulateDocs(source: string, sources: Array<Record<string, unknown>>): Promise<unknown[]> {
+  const res = await conn.request('POST', `/_ingest/pipeline/jpcert-${source}/_simulate`, { docs: sources.map((_source) => ({ _source })) });
   expect(res.status).toBe(200);
   return (res.body as { docs: Array<{ doc?: { _source: Record<string, any>; _ingest?: { timestamp?: string } }; error?: unknown }> }).docs.map((d) => {
     if (!d.doc) return { simulate_error: d.error };
@@ -64,7 +76,7 @@ test('there are fixtures', () => {
 
 describe.each(cases)('$source/$name', ({ source, file }) => {
   test('each line gives the expected document', async () => {
-    const actual = await simulate(source, linesOf(file));
+    const actual = await simulateDocs(source, docsOf(file));
     const expectedFile = `${file}-expected.json`;
     if (UPDATE) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
     expect(existsSync(expectedFile)).toBe(true);
