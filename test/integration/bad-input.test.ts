@@ -25,7 +25,7 @@ const sources = readdirSync(path.join(ROOT, 'mappings', 'index'))
 
 function firstFixtureLine(source: string): string {
   const dir = path.join(ROOT, 'pipelines', source, '_dev', 'test');
-  const file = readdirSync(dir).filter((f) => /^test-.*\.log$/.test(f)).sort()[0];
+  const file = readdirSync(dir).filter((f) => /^test-.*\.log$/.test(f) && !f.includes('bad-input')).sort()[0];
   return file ? (readFileSync(path.join(dir, file), 'utf8').split('\n')[0] ?? '') : 'no fixture';
 }
 
