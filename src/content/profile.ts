@@ -1,11 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
+import ipaddr from 'ipaddr.js';
 import YAML from 'yaml';
 import { ContentError, UsageError } from '../errors.js';
 
 /**
- * Site settings (`--profile FILE`): what differs from one organisation to the next.
- * Later issues add business hours, address ranges, accounts and thresholds here.
+ * Site settings (`--profile FILE`): what differs from one organisation to the next, as the
+ * JPCERT/CC guide lists it: time zone and business hours, internal networks and firewall
+ * zones, the proxy, standard browsers, admin accounts, business domains, thresholds,
+ * executable extensions and indicators. Every key is optional; DEFAULT_PROFILE fills the rest.
  */
+export interface TimeRange {
+  /** mon, tue, wed, thu, fri, sat, sun */
+  days: string[];
+  /** HH:MM, local time in the profile's zone; `end` is exclusive */
+  start: string;
+  end: string;
+}
+
 export interface Profile {
   /** Zone for timestamps that carry none (syslog, BIND, ScreenOS). */
   timezone: string;
@@ -16,6 +27,79 @@ export interface Profile {
     /** Fixed replica count; when absent, replicas follow the node count (0-1). */
     number_of_replicas?: number;
   };
+  business_hours?: TimeRange;
+  /** YYYY-MM-DD dates that are not business days */
+  holidays?: string[];
+  /** planned work whose traffic is expected outside business hours */
+  maintenance_windows?: TimeRange[];
+  networks?: { internal: string[] };
+  firewall?: { internal_zones: string[]; external_zones: string[] };
+  /** the web proxy's own addresses: its traffic to the internet is allowed */
+  proxy?: { addresses: string[] };
+  /** User-Agent wildcard patterns (`*`, `?`) of the organisation's standard browsers */
+  browsers?: { user_agents: string[] };
+  accounts?: {
+    /** admin accounts and the hosts (IP addresses) they normally log on from */
+    admins: Array<{ name: string; hosts: string[] }>;
+    /** accounts expected to receive special privileges (event 4672) */
+    privileged: string[];
+  };
+  /** domains used for business, left out of the beacon check */
+  business_domains?: string[];
+  thresholds?: {
+    /** bytes of one client to one destination in a window that count as "large" */
+    large_bytes: number;
+    /** authentication events from one host in a window that count as "many" */
+    many_auth: number;
+    /** latest window >= ratio x the host's own mean of earlier windows is a "sudden change" */
+    sudden_change_ratio: number;
+    /** ... and at least this many events */
+    sudden_change_min: number;
+    /** distinct days of access to one destination that make a beacon */
+    beacon_days: number;
+    /** distinct internal hosts or ports one internal source may touch in a window */
+    scan_targets: number;
+  };
+  /** attachment file name extensions treated as executable (lower case, no dot) */
+  executable_extensions?: string[];
+  /** indicators received from outside (G4 and the *-1 checks) */
+  indicators?: { ips: string[]; domains: string[]; urls: string[]; senders: string[]; attachment_names: string[]; subjects: string[] };
+}
+
+/** The rules' settings with their defaults, for a profile that leaves them out. */
+export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices'>> = {
+  business_hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '20:00' },
+  holidays: [],
+  maintenance_windows: [],
+  networks: { internal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] },
+  firewall: { internal_zones: ['Trust', 'SHANAI', 'INTRA'], external_zones: ['Untrust'] },
+  proxy: { addresses: [] },
+  browsers: { user_agents: ['Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/*', 'Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/* Edg/*', 'Mozilla/5.0 (Windows NT *; rv:*) Gecko/* Firefox/*'] },
+  accounts: { admins: [], privileged: [] },
+  business_domains: [],
+  thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 500, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20 },
+  executable_extensions: ['exe', 'scr', 'com', 'pif', 'bat', 'cmd', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'lnk', 'ps1', 'jar', 'msi', 'dll', 'cpl', 'iso', 'img'],
+  indicators: { ips: [], domains: [], urls: [], senders: [], attachment_names: [], subjects: [] },
+};
+
+/** A profile with every rule setting filled in from RULE_DEFAULTS. */
+export function withRuleDefaults(p: Profile): Required<Profile> {
+  const d = RULE_DEFAULTS;
+  return {
+    ...p,
+    business_hours: p.business_hours ?? d.business_hours,
+    holidays: p.holidays ?? d.holidays,
+    maintenance_windows: p.maintenance_windows ?? d.maintenance_windows,
+    networks: { ...d.networks, ...p.networks },
+    firewall: { ...d.firewall, ...p.firewall },
+    proxy: { ...d.proxy, ...p.proxy },
+    browsers: { ...d.browsers, ...p.browsers },
+    accounts: { ...d.accounts, ...p.accounts },
+    business_domains: p.business_domains ?? d.business_domains,
+    thresholds: { ...d.thresholds, ...p.thresholds },
+    executable_extensions: p.executable_extensions ?? d.executable_extensions,
+    indicators: { ...d.indicators, ...p.indicators },
+  } as Required<Profile>;
 }
 
 export const DEFAULT_PROFILE: Profile = {
@@ -23,8 +107,25 @@ export const DEFAULT_PROFILE: Profile = {
   indices: { prefix: 'logs', number_of_shards: 1 },
 };
 
-type Shape = { [key: string]: 'string' | 'number' | Shape };
-const SHAPE: Shape = { timezone: 'string', indices: { prefix: 'string', number_of_shards: 'number', number_of_replicas: 'number' } };
+type Leaf = 'string' | 'number' | 'string[]';
+type Shape = { [key: string]: Leaf | Shape | [Shape] };
+const RANGE: Shape = { days: 'string[]', start: 'string', end: 'string' };
+const SHAPE: Shape = {
+  timezone: 'string',
+  indices: { prefix: 'string', number_of_shards: 'number', number_of_replicas: 'number' },
+  business_hours: RANGE,
+  holidays: 'string[]',
+  maintenance_windows: [RANGE],
+  networks: { internal: 'string[]' },
+  firewall: { internal_zones: 'string[]', external_zones: 'string[]' },
+  proxy: { addresses: 'string[]' },
+  browsers: { user_agents: 'string[]' },
+  accounts: { admins: [{ name: 'string', hosts: 'string[]' }], privileged: 'string[]' },
+  business_domains: 'string[]',
+  thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number' },
+  executable_extensions: 'string[]',
+  indicators: { ips: 'string[]', domains: 'string[]', urls: 'string[]', senders: 'string[]', attachment_names: 'string[]', subjects: 'string[]' },
+};
 
 function checkShape(value: unknown, shape: Shape, where: string, file: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ContentError(`${file}: ${where || 'the profile'} must be a mapping`);
@@ -32,8 +133,13 @@ function checkShape(value: unknown, shape: Shape, where: string, file: string): 
     const expected = shape[key];
     const at = where ? `${where}.${key}` : key;
     if (!expected) throw new ContentError(`${file}: unknown setting "${at}"`, `known settings: ${Object.keys(shape).map((k) => (where ? `${where}.${k}` : k)).join(', ')}`);
-    if (typeof expected === 'object') checkShape(v, expected, at, file);
-    else if (typeof v !== expected) throw new ContentError(`${file}: "${at}" must be a ${expected}, got ${JSON.stringify(v)}`);
+    if (Array.isArray(expected)) {
+      if (!Array.isArray(v)) throw new ContentError(`${file}: "${at}" must be a list, got ${JSON.stringify(v)}`);
+      v.forEach((item, i) => checkShape(item, expected[0]!, `${at}[${i}]`, file));
+    } else if (typeof expected === 'object') checkShape(v, expected, at, file);
+    else if (expected === 'string[]') {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ContentError(`${file}: "${at}" must be a list of strings, got ${JSON.stringify(v)}`);
+    } else if (typeof v !== expected) throw new ContentError(`${file}: "${at}" must be a ${expected}, got ${JSON.stringify(v)}`);
   }
 }
 
@@ -47,7 +153,28 @@ export function validateProfile(p: Profile, file: string): Profile {
   if (!Number.isInteger(p.indices.number_of_shards) || p.indices.number_of_shards < 1) throw new ContentError(`${file}: indices.number_of_shards must be a whole number >= 1`);
   const r = p.indices.number_of_replicas;
   if (r !== undefined && (!Number.isInteger(r) || r < 0)) throw new ContentError(`${file}: indices.number_of_replicas must be a whole number >= 0`);
+  const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+  const ranges: Array<[string, TimeRange]> = [
+    ...(p.business_hours ? [['business_hours', p.business_hours] as [string, TimeRange]] : []),
+    ...(p.maintenance_windows ?? []).map((w, i) => [`maintenance_windows[${i}]`, w] as [string, TimeRange]),
+  ];
+  for (const [at, range] of ranges) {
+    for (const d of range.days) if (!DAYS.includes(d)) throw new ContentError(`${file}: ${at}.days: "${d}" is not one of ${DAYS.join(', ')}`);
+    for (const t of [range.start, range.end]) if (!/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/.test(t)) throw new ContentError(`${file}: ${at}: "${t}" is not a time HH:MM`);
+    if (range.start >= range.end) throw new ContentError(`${file}: ${at}: start ${range.start} must come before end ${range.end}`);
+  }
+  for (const h of p.holidays ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(h) || Number.isNaN(Date.parse(h))) throw new ContentError(`${file}: holidays: "${h}" is not a date YYYY-MM-DD`);
+  for (const cidr of p.networks?.internal ?? []) if (!isCidr(cidr)) throw new ContentError(`${file}: networks.internal: "${cidr}" is not an address range such as 10.0.0.0/8`);
   return p;
+}
+
+function isCidr(s: string): boolean {
+  try {
+    ipaddr.parseCIDR(s);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function loadProfile(file?: string): Profile {
