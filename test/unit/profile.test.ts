@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PROFILE, loadProfile, profileValue } from '../../src/content/profile.js';
+import { DEFAULT_PROFILE, loadProfile, profileValue, RULE_DEFAULTS, withRuleDefaults } from '../../src/content/profile.js';
+import { PACK_ROOT } from '../../src/paths.js';
 import { ContentError, ExitCode, UsageError } from '../../src/errors.js';
 
 let dir: string;
@@ -132,5 +133,36 @@ describe('profileValue', () => {
   it('returns undefined for unknown paths, also through a scalar', () => {
     expect(profileValue(DEFAULT_PROFILE, 'indices.nope')).toBeUndefined();
     expect(profileValue(DEFAULT_PROFILE, 'timezone.length.x')).toBeUndefined();
+  });
+});
+
+describe('the settings the rules need', () => {
+  it('the documented example profile loads, and its values come through', () => {
+    const p = loadProfile(path.join(PACK_ROOT, 'profiles', 'example.yml'));
+    expect(p.business_hours).toEqual({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '20:00' });
+    expect(p.accounts?.admins).toEqual([{ name: 'Administrator', hosts: ['192.168.1.20'] }]);
+    expect(p.indicators?.attachment_names).toEqual(['【マル秘】顧客情報！.exe']);
+  });
+
+  it('withRuleDefaults fills what a profile leaves out, section by section', () => {
+    const p = withRuleDefaults({ ...DEFAULT_PROFILE, thresholds: { ...RULE_DEFAULTS.thresholds, beacon_days: 5 }, firewall: { internal_zones: ['LAN'], external_zones: ['WAN'] } });
+    expect(p.thresholds.beacon_days).toBe(5);
+    expect(p.thresholds.many_auth).toBe(RULE_DEFAULTS.thresholds.many_auth);
+    expect(p.firewall).toEqual({ internal_zones: ['LAN'], external_zones: ['WAN'] });
+    expect(p.business_hours).toEqual(RULE_DEFAULTS.business_hours);
+  });
+
+  it.each([
+    ['bad-day.yml', 'business_hours: { days: [monday], start: "08:00", end: "18:00" }\n', 'business_hours.days: "monday" is not one of mon, tue, wed, thu, fri, sat, sun'],
+    ['bad-time.yml', 'business_hours: { days: [mon], start: "8:00", end: "18:00" }\n', 'business_hours: "8:00" is not a time HH:MM'],
+    ['backwards.yml', 'maintenance_windows: [{ days: [sat], start: "06:00", end: "02:00" }]\n', 'maintenance_windows[0]: start 06:00 must come before end 02:00'],
+    ['holiday.yml', 'holidays: ["2026-13-45"]\n', 'holidays: "2026-13-45" is not a date YYYY-MM-DD'],
+    ['cidr.yml', 'networks: { internal: [10.0.0.0/33] }\n', 'networks.internal: "10.0.0.0/33" is not an address range such as 10.0.0.0/8'],
+    ['admins.yml', 'accounts: { admins: [Administrator] }\n', 'accounts.admins[0] must be a mapping'],
+    ['list.yml', 'business_domains: example.com\n', '"business_domains" must be a list of strings, got "example.com"'],
+    ['unknown.yml', 'thresholds: { beacon_dayz: 3 }\n', 'unknown setting "thresholds.beacon_dayz"'],
+  ])('%s is refused, naming the setting', (name, text, message) => {
+    const file = profileFile(name, text);
+    expect(() => loadProfile(file)).toThrow(`${file}: ${message}`);
   });
 });
