@@ -7,13 +7,14 @@ const common = {
 };
 
 export default {
+  // integration tests run CLIs as subprocesses against a real engine; a loaded machine is
+  // slow (testTimeout is a global option: jest ignores it inside a project)
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',
-      // each test runs CLIs as subprocesses against a real engine; a loaded machine is slow
-      testTimeout: 120_000,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.mjs',
       globalTeardown: '<rootDir>/test/harness/global-teardown.mjs',
