@@ -1,0 +1,77 @@
+import { PACK_ID } from '../../content/load.js';
+import type { ResolvedRule } from '../resolve.js';
+import { bucketCondition, bucketsPath, lookbackMs, metricAggs } from './aggregations.js';
+
+/**
+ * OpenSearch Alerting: a query-level monitor for a plain match, a bucket-level monitor (a
+ * composite aggregation over the group fields) for grouped rules, so that every group that
+ * passes alerts on its own. The look-back window is the rule's window, longer than the
+ * schedule, so late logs are still seen by a later run.
+ */
+
+export interface Monitor {
+  type: 'monitor';
+  monitor_type: 'query_level_monitor' | 'bucket_level_monitor';
+  name: string;
+  enabled: boolean;
+  schedule: { period: { interval: number; unit: 'MINUTES' } };
+  inputs: Array<{ search: { indices: string[]; query: Record<string, unknown> } }>;
+  triggers: Array<Record<string, unknown>>;
+  ui_metadata: Record<string, unknown>;
+}
+
+/** Alerting severities run from 1 (highest) to 5. */
+export const MONITOR_SEVERITY = { critical: '1', high: '2', medium: '3', low: '4' } as const;
+
+export function monitorName(r: ResolvedRule): string {
+  return `[jpcert] ${r.rule.check} ${r.rule.name.en}`;
+}
+
+export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
+  const grouped = r.groupBy.length > 0;
+  const minutes = Math.max(1, Math.round(r.scheduleMs / 60_000));
+  const ago = (ms: number) => `{{period_end}}||-${Math.round(ms / 1000)}s`;
+  const range = { range: { '@timestamp': { gte: ago(lookbackMs(r)), lte: '{{period_end}}', format: 'epoch_millis' } } };
+  const query = { bool: { filter: [r.query, range] } };
+  const severity = MONITOR_SEVERITY[r.rule.severity];
+  const triggerName = `${r.rule.check} ${r.rule.name.en}`;
+  const search = grouped
+    ? {
+        size: 0,
+        query,
+        aggregations: {
+          composite_agg: {
+            composite: { size: 1000, sources: r.groupBy.map((field, i) => ({ [`g${i}`]: { terms: { field } } })) },
+            aggs: metricAggs(r, ago),
+          },
+        },
+      }
+    : { size: 20, query, sort: [{ '@timestamp': { order: 'desc' } }] };
+  const trigger = grouped
+    ? {
+        bucket_level_trigger: {
+          name: triggerName,
+          severity,
+          condition: { buckets_path: bucketsPath(r), parent_bucket_path: 'composite_agg', script: { source: bucketCondition(r), lang: 'painless' } },
+          actions: [],
+        },
+      }
+    : {
+        query_level_trigger: {
+          name: triggerName,
+          severity,
+          condition: { script: { source: 'ctx.results[0].hits.total.value > 0', lang: 'painless' } },
+          actions: [],
+        },
+      };
+  return {
+    type: 'monitor',
+    monitor_type: grouped ? 'bucket_level_monitor' : 'query_level_monitor',
+    name: monitorName(r),
+    enabled: true,
+    schedule: { period: { interval: minutes, unit: 'MINUTES' } },
+    inputs: [{ search: { indices: r.indices, query: search } }],
+    triggers: [trigger],
+    ui_metadata: { managed_by: PACK_ID, content_hash: contentHash, rule_id: r.rule.id, check: r.rule.check, name_ja: r.rule.name.ja, report_fields: r.rule.logic.report_fields },
+  };
+}
