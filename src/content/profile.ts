@@ -39,7 +39,8 @@ export interface Profile {
   /** User-Agent wildcard patterns (`*`, `?`) of the organisation's standard browsers */
   browsers?: { user_agents: string[] };
   accounts?: {
-    /** admin accounts and the hosts (IP addresses) they normally log on from */
+    /** admin accounts and the hosts they normally log on from: IP addresses or ranges, and
+     *  workstation names (NTLM events 4776 name only the workstation) */
     admins: Array<{ name: string; hosts: string[] }>;
     /** accounts expected to receive special privileges (event 4672) */
     privileged: string[];

@@ -14,6 +14,7 @@ export const ATTACK_TECHNIQUES: Readonly<Record<string, string>> = {
   'T1572': 'Protocol Tunneling',
   'T1095': 'Non-Application Layer Protocol',
   'T1046': 'Network Service Discovery',
+  'T1018': 'Remote System Discovery',
   'T1021': 'Remote Services',
   'T1210': 'Exploitation of Remote Services',
   'T1078.002': 'Valid Accounts: Domain Accounts',
