@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { interpolate } from '../content/load.js';
 import { withRuleDefaults, type Profile, type TimeRange } from '../content/profile.js';
 import { ContentError } from '../errors.js';
@@ -37,6 +38,42 @@ function toNumber(v: unknown, what: string, file: string): number {
   return n;
 }
 
+/** Matches no document: what an extension over an empty profile list becomes. */
+export const NOTHING = { match_none: {} };
+
+/** The host of a URL (or the value itself when it is a bare host), lower-cased, as rules/README.md says. */
+export function hostOf(value: string): string {
+  let rest = value.trim();
+  const scheme = rest.indexOf('://');
+  if (scheme >= 0) rest = rest.slice(scheme + 3);
+  rest = rest.split(/[/?#]/)[0] ?? '';
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) rest = rest.slice(at + 1);
+  if (rest.startsWith('[')) rest = rest.slice(1, rest.indexOf(']') > 0 ? rest.indexOf(']') : undefined);
+  else if (rest.includes(':') && rest.indexOf(':') === rest.lastIndexOf(':')) rest = rest.slice(0, rest.indexOf(':'));
+  return rest.toLowerCase().replace(/\.$/, '');
+}
+
+function escapeWildcard(s: string): string {
+  return s.replace(/[\\*?]/g, (c) => `\\${c}`);
+}
+
+function isIpOrCidr(s: string): boolean {
+  try {
+    if (s.includes('/')) ipaddr.parseCIDR(s);
+    else ipaddr.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function stringList(v: unknown, what: string, file: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ContentError(`${file}: ${what} must be a list of strings`);
+  return v as string[];
+}
+
 /** Expands the pack's DSL extensions (see rules/README.md) wherever they stand in a clause. */
 export function expandExtensions(clause: unknown, profile: Required<Profile>, file: string): unknown {
   if (Array.isArray(clause)) return clause.map((c) => expandExtensions(c, profile, file));
@@ -46,18 +83,39 @@ export function expandExtensions(clause: unknown, profile: Required<Profile>, fi
     const [key, value] = entries[0]!;
     if (key === 'wildcard_any') {
       const { field, patterns } = value as { field: string; patterns: unknown };
-      if (!Array.isArray(patterns)) throw new ContentError(`${file}: wildcard_any.patterns must be a list`);
-      if (patterns.length === 0) return NOTHING;
-      return { bool: { should: patterns.map((p) => ({ wildcard: { [field]: { value: String(p) } } })), minimum_should_match: 1 } };
+      const list = stringList(patterns, 'wildcard_any.patterns', file);
+      if (list.length === 0) return NOTHING;
+      return { bool: { should: list.map((p) => ({ wildcard: { [field]: { value: p } } })), minimum_should_match: 1 } };
+    }
+    if (key === 'domain_any') {
+      const { field, domains, urls } = value as { field: string; domains?: unknown; urls?: unknown };
+      const hosts = [...stringList(domains, 'domain_any.domains', file), ...stringList(urls, 'domain_any.urls', file)].map(hostOf).filter((h) => h !== '');
+      const unique = [...new Set(hosts)];
+      if (unique.length === 0) return NOTHING;
+      return {
+        bool: {
+          should: unique.flatMap((d) => [
+            { term: { [field]: { value: d, case_insensitive: true } } },
+            { wildcard: { [field]: { value: `*.${escapeWildcard(d)}`, case_insensitive: true } } },
+          ]),
+          minimum_should_match: 1,
+        },
+      };
     }
     if (key === 'not_from_admin_hosts') {
       const admins = profile.accounts.admins;
       if (admins.length === 0) return NOTHING;
       return {
         bool: {
-          should: admins.map((a) => ({
-            bool: { filter: [{ term: { 'user.name': a.name } }], ...(a.hosts.length ? { must_not: [{ terms: { 'source.ip': a.hosts } }] } : {}) },
-          })),
+          should: admins.map((a) => {
+            const addresses = a.hosts.filter(isIpOrCidr);
+            const names = a.hosts.filter((h) => !isIpOrCidr(h));
+            const mustNot = [
+              ...(addresses.length ? [{ terms: { 'source.ip': addresses } }] : []),
+              ...names.map((n) => ({ term: { 'source.domain': { value: n, case_insensitive: true } } })),
+            ];
+            return { bool: { filter: [{ term: { 'user.name': { value: a.name, case_insensitive: true } } }], ...(mustNot.length ? { must_not: mustNot } : {}) } };
+          }),
           minimum_should_match: 1,
         },
       };
@@ -65,9 +123,6 @@ export function expandExtensions(clause: unknown, profile: Required<Profile>, fi
   }
   return Object.fromEntries(entries.map(([k, v]) => [k, expandExtensions(v, profile, file)]));
 }
-
-/** Matches no document: what an extension over an empty profile list becomes. */
-export const NOTHING = { bool: { must_not: [{ match_all: {} }] } };
 
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 

@@ -133,8 +133,37 @@ describe('extensions', () => {
     expect(expandExtensions({ not_from_admin_hosts: {} }, profile, 'f')).toEqual({
       bool: {
         should: [
-          { bool: { filter: [{ term: { 'user.name': 'Administrator' } }], must_not: [{ terms: { 'source.ip': ['10.0.0.5'] } }] } },
-          { bool: { filter: [{ term: { 'user.name': 'ops' } }] } },
+          { bool: { filter: [{ term: { 'user.name': { value: 'Administrator', case_insensitive: true } } }], must_not: [{ terms: { 'source.ip': ['10.0.0.5'] } }] } },
+          { bool: { filter: [{ term: { 'user.name': { value: 'ops', case_insensitive: true } } }] } },
+        ],
+        minimum_should_match: 1,
+      },
+    });
+  });
+  test('not_from_admin_hosts: workstation names are matched on source.domain, ranges on source.ip', () => {
+    const p = withRuleDefaults({ ...DEFAULT_PROFILE, accounts: { admins: [{ name: 'adm', hosts: ['10.1.0.0/16', 'ADMIN-PC01'] }], privileged: [] } });
+    expect(expandExtensions({ not_from_admin_hosts: true }, p, 'f')).toEqual({
+      bool: {
+        should: [
+          {
+            bool: {
+              filter: [{ term: { 'user.name': { value: 'adm', case_insensitive: true } } }],
+              must_not: [{ terms: { 'source.ip': ['10.1.0.0/16'] } }, { term: { 'source.domain': { value: 'ADMIN-PC01', case_insensitive: true } } }],
+            },
+          },
+        ],
+        minimum_should_match: 1,
+      },
+    });
+  });
+  test('domain_any: each domain and URL host, and its subdomains, ignoring case', () => {
+    expect(expandExtensions({ domain_any: { field: 'dns.question.name', domains: ['Apt.Example.com.'], urls: ['http://apt.example.com/x', 'https://c2.example.net:8443/'] } }, profile, 'f')).toEqual({
+      bool: {
+        should: [
+          { term: { 'dns.question.name': { value: 'apt.example.com', case_insensitive: true } } },
+          { wildcard: { 'dns.question.name': { value: '*.apt.example.com', case_insensitive: true } } },
+          { term: { 'dns.question.name': { value: 'c2.example.net', case_insensitive: true } } },
+          { wildcard: { 'dns.question.name': { value: '*.c2.example.net', case_insensitive: true } } },
         ],
         minimum_should_match: 1,
       },

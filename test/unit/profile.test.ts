@@ -140,7 +140,7 @@ describe('the settings the rules need', () => {
   it('the documented example profile loads, and its values come through', () => {
     const p = loadProfile(path.join(PACK_ROOT, 'profiles', 'example.yml'));
     expect(p.business_hours).toEqual({ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '20:00' });
-    expect(p.accounts?.admins).toEqual([{ name: 'Administrator', hosts: ['192.168.1.20'] }]);
+    expect(p.accounts?.admins).toEqual([{ name: 'Administrator', hosts: ['192.168.1.20', 'ADMIN-PC01'] }]);
     expect(p.indicators?.attachment_names).toEqual(['【マル秘】顧客情報！.exe']);
   });
 
