@@ -23,7 +23,7 @@ beforeAll(async () => {
   await applyPlan(conn, plan, () => {});
   // one document per source, so that every field the rules name has a mapping
   for (const source of ['squid', 'netscreen', 'bind', 'windows', 'postfix']) {
-    await conn.request('POST', `/logs-jpcert.${source}-rules/_doc?refresh=true`, { message: 'x' });
+    await conn.request('POST', `/logs-jpcert.${source}-rules/_doc?refresh=true`, { '@timestamp': new Date().toISOString(), message: 'x' });
   }
 });
 afterAll(async () => {
