@@ -1,0 +1,156 @@
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { Connection } from '../../src/cluster/connection.js';
+import { loadProfile } from '../../src/content/profile.js';
+import { applyPlan, planDeploy } from '../../src/deploy/deploy.js';
+import { compileRules, type CompiledRule } from '../../src/rules/compile.js';
+import { loadRules } from '../../src/rules/load.js';
+import { CHECK_IDS } from '../../src/rules/schema.js';
+import { adminConnection, ROOT } from '../harness/cluster.js';
+
+/**
+ * The labelled attack story (test/scenarios/story.yml), written for this project: raw log
+ * lines and agent documents of every source, each with an id, ingested through the real
+ * pipelines. For every rule, run at the time the story gives, each target's search must
+ * find exactly the expected events (match rules) or groups (grouped rules): the attack is
+ * found and the benign near-misses are not. A coverage table is written to
+ * build/coverage.md and printed.
+ */
+
+interface StoryEvent {
+  id: string;
+  source: string;
+  line?: string;
+  doc?: Record<string, unknown>;
+  note?: string;
+}
+interface Expectation {
+  run_at: string;
+  hits?: string[];
+  groups?: string[][];
+  near_misses?: string[];
+}
+interface Story {
+  events: StoryEvent[];
+  expect: Record<string, Expectation>;
+}
+
+const DIR = path.join(ROOT, 'test', 'scenarios');
+const story = YAML.parse(readFileSync(path.join(DIR, 'story.yml'), 'utf8')) as Story;
+const profile = loadProfile(path.join(DIR, 'profile.yml'));
+const compiled = compileRules(loadRules(ROOT), profile);
+const NAMESPACE = 'scenario';
+const conn: Connection = await adminConnection();
+const coverage: Array<{ check: string; fired: boolean; silent: boolean; target: string }> = [];
+
+beforeAll(async () => {
+  const { plan } = await planDeploy(conn, { root: ROOT, profile, dryRun: false, prune: false, yes: false });
+  await applyPlan(conn, plan, () => {});
+  for (const source of new Set(story.events.map((e) => e.source))) await conn.request('DELETE', `/_data_stream/logs-jpcert.${source}-${NAMESPACE}`);
+  for (const e of story.events) {
+    const body = e.doc ? structuredClone(e.doc) : { message: e.line };
+    (body as Record<string, any>).labels = { ...((body as Record<string, any>).labels ?? {}), scenario_id: e.id };
+    const res = await conn.request('POST', `/logs-jpcert.${e.source}-${NAMESPACE}/_doc`, body);
+    expect({ id: e.id, status: res.status }).toEqual({ id: e.id, status: 201 });
+  }
+  for (const source of new Set(story.events.map((e) => e.source))) await conn.request('POST', `/logs-jpcert.${source}-${NAMESPACE}/_refresh`);
+  const errors = (await conn.request('POST', `/logs-jpcert.*-${NAMESPACE}/_search`, { size: 100, query: { term: { 'event.kind': 'pipeline_error' } }, _source: ['labels.scenario_id', 'error.message'] })).body as any;
+  expect(errors.hits.hits.map((h: any) => [h._source.labels.scenario_id, h._source.error.message])).toEqual([]);
+});
+
+afterAll(async () => {
+  mkdirSync(path.join(ROOT, 'build'), { recursive: true });
+  const rows = coverage.sort((a, b) => CHECK_IDS.indexOf(a.check as never) - CHECK_IDS.indexOf(b.check as never));
+  const table = ['| check | target | fired on attack | silent on benign |', '|---|---|---|---|', ...rows.map((r) => `| ${r.check} | ${r.target} | ${r.fired ? 'yes' : 'NO'} | ${r.silent ? 'yes' : 'NO'} |`)].join('\n');
+  writeFileSync(path.join(ROOT, 'build', 'coverage.md'), `${table}\n`);
+  process.stderr.write(`\nscenario coverage (build/coverage.md):\n${table}\n`);
+  await conn.close();
+});
+
+/** Replaces the targets' "now" (Watcher's `now`, Alerting's {{period_end}}) with the run time. */
+function at(value: unknown, runAt: number): any {
+  return JSON.parse(JSON.stringify(value).replaceAll('{{period_end}}', String(runAt)).replace(/"now-(\d+s)"/g, `"${runAt}||-$1"`));
+}
+
+async function search(indices: string[], body: unknown): Promise<any> {
+  const res = await conn.request('POST', `/${indices.map((i) => i.replace(/-\*$/, `-${NAMESPACE}`)).join(',')}/_search?allow_no_indices=true&ignore_unavailable=true`, body);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+function idsOf(result: any): string[] {
+  return result.hits.hits.map((h: any) => h._source?.labels?.scenario_id ?? h.fields?.['labels.scenario_id']?.[0]).sort();
+}
+
+function keyOf(key: unknown): string[] {
+  if (Array.isArray(key)) return key.map(String);
+  if (key && typeof key === 'object') return Object.keys(key).sort().map((k) => String((key as Record<string, unknown>)[k]));
+  return [String(key)];
+}
+
+const byCheck = new Map<string, CompiledRule>(compiled.rules.map((r) => [r.resolved.rule.check, r]));
+
+test('the story covers every check', () => {
+  expect(CHECK_IDS.filter((c) => !story.expect[c])).toEqual([]);
+});
+
+describe.each(CHECK_IDS.filter((c) => story.expect[c]))('%s', (check) => {
+  const exp = story.expect[check]!;
+  const r = () => byCheck.get(check)!;
+  const runAt = Date.parse(exp.run_at);
+  const record = (target: string, ok: boolean) => {
+    const fired = (exp.hits ?? exp.groups ?? []).length > 0;
+    coverage.push({ check, target, fired: fired && ok, silent: ok });
+  };
+
+  test('saved search: the events in the window are exactly the expected ones', async () => {
+    const rule = r();
+    const window = rule.resolved.baseline ? rule.resolved.windowMs * (rule.resolved.baseline.history + 1) : rule.resolved.windowMs;
+    const result = await search(rule.resolved.indices, { size: 500, query: { bool: { filter: [rule.resolved.query, { range: { '@timestamp': { gte: runAt - window, lte: runAt, format: 'epoch_millis' } } }] } } });
+    if (exp.hits) {
+      expect(idsOf(result)).toEqual([...exp.hits].sort());
+      record('saved search', true);
+    } else {
+      expect(result.hits.hits.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('OpenSearch monitor: its input, with the trigger applied, finds exactly the expected events or groups', async () => {
+    const rule = r();
+    const input = at(rule.monitor.inputs[0]!.search, runAt);
+    const trigger = rule.monitor.triggers[0] as any;
+    let ok = false;
+    if (trigger.bucket_level_trigger) {
+      const cond = trigger.bucket_level_trigger.condition;
+      input.query.aggregations[cond.parent_bucket_path].aggs.trigger = { bucket_selector: { buckets_path: cond.buckets_path, script: cond.script } };
+      const result = await search(input.indices, input.query);
+      const groups = result.aggregations[cond.parent_bucket_path].buckets.map((b: any) => keyOf(b.key));
+      expect(groups.sort()).toEqual((exp.groups ?? []).map((g) => g.map(String)).sort());
+      ok = true;
+    } else {
+      const result = await search(input.indices, { ...input.query, size: 500 });
+      expect(idsOf(result)).toEqual([...(exp.hits ?? [])].sort());
+      ok = true;
+    }
+    record('monitor', ok);
+  });
+
+  test('Watcher watch: its search input gives a payload on which its condition holds exactly when expected', async () => {
+    const rule = r();
+    const request = at(rule.watch.body.input!.search!.request, runAt);
+    const result = await search(request.indices, rule.resolved.groupBy.length ? request.body : { ...request.body, size: 500 });
+    const expected = (exp.hits ?? exp.groups ?? []).length > 0;
+    let fires: boolean;
+    if (rule.resolved.groupBy.length) {
+      const groups = result.aggregations.groups.buckets.map((b: any) => keyOf(b.key));
+      expect(groups.sort()).toEqual((exp.groups ?? []).map((g) => g.map(String)).sort());
+      fires = groups.length > 0; // the watch's script condition: buckets.size() > 0
+    } else {
+      expect(idsOf(result)).toEqual([...(exp.hits ?? [])].sort());
+      fires = result.hits.total.value > 0; // the watch's compare condition on hits.total
+    }
+    expect(fires).toBe(expected);
+    record('watch', true);
+  });
+});
