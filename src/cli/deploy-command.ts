@@ -4,6 +4,9 @@ import { loadDesiredObjects } from '../content/load.js';
 import { loadProfile } from '../content/profile.js';
 import { UsageError } from '../errors.js';
 import { applyPlan, planDeploy, type DeployResult } from '../deploy/deploy.js';
+import { planRules } from '../deploy/rules.js';
+import { compileRules } from '../rules/compile.js';
+import { loadRules } from '../rules/load.js';
 import { planSummary, planTable } from '../deploy/report.js';
 import { PACK_ROOT } from '../paths.js';
 import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
@@ -29,6 +32,7 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
   const profile = loadProfile(flags.profile);
   if (flags.prune && !flags.yes && !flags.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
   loadDesiredObjects(PACK_ROOT, profile);
+  compileRules(loadRules(PACK_ROOT), profile);
   const conn = await connect(connectionOptions(flags, url));
   try {
     out(`cluster: ${conn.info.engine} ${conn.info.version} "${conn.info.clusterName}" at ${conn.url}`);
@@ -44,6 +48,21 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
     if (orphans.length) err(`note: ${orphans.length} object(s) installed by an earlier version are no longer in the pack (${orphans.map((o) => o.name).join(', ')}); remove them with --prune --yes`);
     const applied = flags.dryRun ? [] : await applyPlan(conn, plan, err);
     if (!flags.dryRun) out(`applied ${applied.length} change(s)`);
+
+    const rules = await planRules(conn, PACK_ROOT, profile, flags.prune ?? false);
+    out(`rules: ${rules.compiled.rules.length} compiled into ${rules.buildDir}`);
+    if (rules.plan.length) {
+      out(rules.plan.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}`).join('\n'));
+      const changed = rules.plan.filter((e) => e.action !== 'unchanged');
+      if (!flags.dryRun) {
+        for (const e of changed) {
+          await e.apply();
+          err(`${e.action}d ${e.kind} ${e.name}`);
+        }
+      }
+      out(`${flags.dryRun ? 'dry run, nothing changed: ' : ''}rules: ${changed.length} change(s)`);
+    }
+    for (const note of rules.notes) err(`note: ${note}`);
     return { plan, applied, orphans };
   } finally {
     await conn.close();
