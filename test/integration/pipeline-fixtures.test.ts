@@ -37,8 +37,19 @@ function linesOf(file: string): string[] {
   return readFileSync(file, 'utf8').replace(/\n$/, '').split('\n');
 }
 
-async function simulate(source: string, lines: string[]): Promise<unknown[]> {
-  const res = await conn.request('POST', `/_ingest/pipeline/jpcert-${source}/_simulate`, { docs: lines.map((message) => ({ _source: { message } })) });
+/**
+ * `test-<case>.log-config.yml` may name `fields` that every document of the case carries in
+ * besides `message`, as a shipper would send them (e.g. the `@timestamp` it read the line
+ * at, from which a year-less syslog time stamp takes its year).
+ */
+function fieldsOf(file: string): Record<string, unknown> {
+  const config = `${file}-config.yml`;
+  if (!existsSync(config)) return {};
+  return (YAML.parse(readFileSync(config, 'utf8')) as { fields?: Record<string, unknown> }).fields ?? {};
+}
+
+async function simulate(source: string, lines: string[], fields: Record<string, unknown> = {}): Promise<unknown[]> {
+  const res = await conn.request('POST', `/_ingest/pipeline/jpcert-${source}/_simulate`, { docs: lines.map((message) => ({ _source: { ...fields, message } })) });
   expect(res.status).toBe(200);
   return (res.body as { docs: Array<{ doc?: { _source: Record<string, any> }; error?: unknown }> }).docs.map((d) => {
     if (!d.doc) return { simulate_error: d.error };
@@ -61,7 +72,7 @@ test('there are fixtures', () => {
 
 describe.each(cases)('$source/$name', ({ source, file }) => {
   test('each line gives the expected document', async () => {
-    const actual = await simulate(source, linesOf(file));
+    const actual = await simulate(source, linesOf(file), fieldsOf(file));
     const expectedFile = `${file}-expected.json`;
     if (UPDATE) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
     expect(existsSync(expectedFile)).toBe(true);
