@@ -39,10 +39,21 @@ function linesOf(file: string): string[] {
   return readFileSync(file, 'utf8').replace(/\n$/, '').split('\n');
 }
 
-/** the documents a fixture file sends: `{ message: line }` per line, or per line the JSON document of a .ndjson file */
+/**
+ * `test-<case>.log-config.yml` may name `fields` that every document of the case carries in
+ * besides `message`, as a shipper would send them (e.g. the `@timestamp` it read the line
+ * at, from which a year-less syslog time stamp takes its year).
+ */
+function fieldsOf(file: string): Record<string, unknown> {
+  const config = `${file}-config.yml`;
+  if (!existsSync(config)) return {};
+  return (YAML.parse(readFileSync(config, 'utf8')) as { fields?: Record<string, unknown> }).fields ?? {};
+}
+
+/** the documents a fixture file sends: `{ message: line }` per line (plus the case's fields), or per line the JSON document of a .ndjson file */
 function docsOf(file: string): Array<Record<string, unknown>> {
   const lines = linesOf(file);
-  return file.endsWith('.ndjson') ? lines.map((l) => JSON.parse(l) as Record<string, unknown>) : lines.map((message) => ({ message }));
+  return file.endsWith('.ndjson') ? lines.map((l) => JSON.parse(l) as Record<string, unknown>) : lines.map((message) => ({ ...fieldsOf(file), message }));
 }
 
 async function simulate(source: string, lines: string[]): Promise<unknown[]> {
