@@ -16,7 +16,6 @@ import path from 'node:path';
 
 const conn: Connection = await adminConnection();
 const compiled = compileRules(loadRules(ROOT), loadProfile(path.join(ROOT, 'profiles', 'example.yml')));
-afterAll(async () => conn.close());
 
 beforeAll(async () => {
   const { plan } = await planDeploy(conn, { root: ROOT, profile: loadProfile(), dryRun: false, prune: false, yes: false });
@@ -28,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const source of ['squid', 'netscreen', 'bind', 'windows', 'postfix']) await conn.request('DELETE', `/_data_stream/logs-jpcert.${source}-rules`);
+  await conn.close();
 });
 
 function withRunTime(value: unknown): unknown {
