@@ -45,8 +45,19 @@ function docsOf(file: string): Array<Record<string, unknown>> {
   return file.endsWith('.ndjson') ? lines.map((l) => JSON.parse(l) as Record<string, unknown>) : lines.map((message) => ({ message }));
 }
 
-async function simulate(source: string, lines: string[]): Promise<unknown[]> {
-  return simulateDocs(source, lines.map((message) => ({ message })));
+/**
+ * `test-<case>.log-config.yml` may name `fields` that every document of the case carries in
+ * besides `message`, as a shipper would send them (e.g. the `@timestamp` it read the line
+ * at, from which a year-less syslog time stamp takes its year).
+ */
+function fieldsOf(file: string): Record<string, unknown> {
+  const config = `${file}-config.yml`;
+  if (!existsSync(config)) return {};
+  return (YAML.parse(readFileSync(config, 'utf8')) as { fields?: Record<string, unknown> }).fields ?? {};
+}
+
+async function simulate(source: string, lines: string[], fields: Record<string, unknown> = {}): Promise<unknown[]> {
+  return simulateDocs(source, lines.map((message) => ({ ...fields, message })));
 }
 
 async function simulateDocs(source: string, sources: Array<Record<string, unknown>>): Promise<unknown[]> {
@@ -76,7 +87,8 @@ test('there are fixtures', () => {
 
 describe.each(cases)('$source/$name', ({ source, file }) => {
   test('each line gives the expected document', async () => {
-    const actual = await simulateDocs(source, docsOf(file));
+    const fields = fieldsOf(file);
+    const actual = await simulateDocs(source, docsOf(file).map((d) => ({ ...fields, ...d })));
     const expectedFile = `${file}-expected.json`;
     if (UPDATE) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
     expect(existsSync(expectedFile)).toBe(true);
