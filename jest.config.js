@@ -16,6 +16,9 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // a CLI test spawns the deploy command several times (about 2 s each on 2 busy cores,
+      // more as sources add pipelines): jest's 5 s default is too tight
+      testTimeout: 60_000,
       globalSetup: '<rootDir>/test/harness/global-setup.mjs',
       globalTeardown: '<rootDir>/test/harness/global-teardown.mjs',
     },
