@@ -70,7 +70,12 @@ afterAll(async () => {
 
 /** Replaces the targets' "now" (Watcher's `now`, Alerting's {{period_end}}) with the run time. */
 function at(value: unknown, runAt: number): any {
-  return JSON.parse(JSON.stringify(value).replaceAll('{{period_end}}', String(runAt)).replace(/"now-(\d+s)"/g, `"${runAt}||-$1"`));
+  return JSON.parse(
+    JSON.stringify(value)
+      .replaceAll('{{period_end}}', String(runAt))
+      .replace(/"now-(\d+s)"/g, `"${runAt}||-$1"`)
+      .replaceAll('"now"', `"${runAt}"`),
+  );
 }
 
 async function search(indices: string[], body: unknown): Promise<any> {

@@ -25,7 +25,10 @@ function seconds(ms: number): string {
 export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
   const grouped = r.groupBy.length > 0;
   const ago = (ms: number) => `now-${seconds(ms)}`;
-  const range = { range: { '@timestamp': { gte: ago(lookbackMs(r)) } } };
+  // bounded above as the monitor is ({{period_end}}): a document time-stamped in the future
+  // (a clock ahead, a year-less syslog line given the wrong year) must not be reported by
+  // every run until its time comes
+  const range = { range: { '@timestamp': { gte: ago(lookbackMs(r)), lte: 'now' } } };
   const query = { bool: { filter: [r.query, range] } };
   const groupsAgg: Record<string, unknown> =
     r.groupBy.length === 1
