@@ -13,7 +13,6 @@ export interface DeployOptions {
   dryRun: boolean;
   prune: boolean;
   yes: boolean;
-  log: (line: string) => void;
 }
 
 export interface DeployResult {
@@ -41,7 +40,7 @@ async function put(conn: Connection, o: DesiredObject): Promise<void> {
 }
 
 /** Reads content and cluster, and says what would change. Changes nothing. */
-export async function planDeploy(conn: Connection, o: Omit<DeployOptions, 'log'>): Promise<Omit<DeployResult, 'applied'>> {
+export async function planDeploy(conn: Connection, o: DeployOptions): Promise<Omit<DeployResult, 'applied'>> {
   if (o.prune && !o.yes && !o.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
   const desired = loadDesiredObjects(o.root, o.profile);
   const remote = await readRemoteState(conn);
@@ -51,24 +50,16 @@ export async function planDeploy(conn: Connection, o: Omit<DeployOptions, 'log'>
 /** Applies the plan's differences in dependency order; stops at the first rejected object. */
 export async function applyPlan(conn: Connection, plan: PlanEntry[], log: (line: string) => void): Promise<PlanEntry[]> {
   const applied: PlanEntry[] = [];
-  {
-    const byOrder = (a: PlanEntry, b: PlanEntry) => kindOf(a.kind).order - kindOf(b.kind).order;
-    for (const e of plan.filter((p) => p.action === 'create' || p.action === 'update').sort(byOrder)) {
-      await put(conn, e.desired!);
-      applied.push(e);
-      log(`${e.action}d ${e.kind} ${e.name}`);
-    }
-    for (const e of plan.filter((p) => p.action === 'delete').sort((a, b) => byOrder(b, a))) {
-      await conn.request('DELETE', kindOf(e.kind).path(e.name));
-      applied.push(e);
-      log(`deleted ${e.kind} ${e.name}`);
-    }
+  const byOrder = (a: PlanEntry, b: PlanEntry) => kindOf(a.kind).order - kindOf(b.kind).order;
+  for (const e of plan.filter((p) => p.action === 'create' || p.action === 'update').sort(byOrder)) {
+    await put(conn, e.desired!);
+    applied.push(e);
+    log(`${e.action}d ${e.kind} ${e.name}`);
+  }
+  for (const e of plan.filter((p) => p.action === 'delete').sort((a, b) => byOrder(b, a))) {
+    await conn.request('DELETE', kindOf(e.kind).path(e.name));
+    applied.push(e);
+    log(`deleted ${e.kind} ${e.name}`);
   }
   return applied;
-}
-
-export async function deploy(conn: Connection, o: DeployOptions): Promise<DeployResult> {
-  const { plan, orphans: left } = await planDeploy(conn, o);
-  const applied = o.dryRun ? [] : await applyPlan(conn, plan, o.log);
-  return { plan, applied, orphans: left };
 }
