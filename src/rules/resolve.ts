@@ -22,6 +22,7 @@ export interface ResolvedRule {
   windowMs: number;
   scheduleMs: number;
   timezone: string;
+  regularity: boolean;
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -180,6 +181,7 @@ export function resolveRule(rule: Rule, profileIn: Profile, file = `rule ${rule.
     windowMs: durationMs(logic.window),
     scheduleMs: durationMs(logic.schedule),
     timezone: profile.timezone,
+    regularity: logic.regularity ?? false,
   };
   if (logic.baseline) {
     resolved.baseline = {

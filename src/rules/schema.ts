@@ -61,6 +61,9 @@ const logic = z
     schedule: duration,
     /** fields an alert reports for the offending host or user */
     report_fields: z.array(z.string()).min(1),
+    /** grouped rules: also report how regular each group's activity is (0-100), from its
+     *  active days in the window and how even its daily counts are */
+    regularity: z.boolean().optional(),
   })
   .superRefine((l, ctx) => {
     if (l.type !== 'match' && !(l.group_by && l.group_by.length)) ctx.addIssue({ code: 'custom', message: `a ${l.type} rule needs group_by` });

@@ -6,6 +6,7 @@ import { loadProfile } from '../../src/content/profile.js';
 import { applyPlan, planDeploy } from '../../src/deploy/deploy.js';
 import { compileRules, type CompiledRule } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
+import { regularityScript } from '../../src/rules/render/aggregations.js';
 import { CHECK_IDS } from '../../src/rules/schema.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
@@ -42,6 +43,7 @@ const profile = loadProfile(path.join(DIR, 'profile.yml'));
 const compiled = compileRules(loadRules(ROOT), profile);
 const NAMESPACE = 'scenario';
 const conn: Connection = await adminConnection();
+const regularity: string[] = [];
 const coverage: Array<{ check: string; fired: boolean; silent: boolean; target: string }> = [];
 
 beforeAll(async () => {
@@ -64,7 +66,7 @@ afterAll(async () => {
   const rows = coverage.sort((a, b) => CHECK_IDS.indexOf(a.check as never) - CHECK_IDS.indexOf(b.check as never));
   const table = ['| check | target | fired on attack | silent on benign |', '|---|---|---|---|', ...rows.map((r) => `| ${r.check} | ${r.target} | ${r.fired ? 'yes' : 'NO'} | ${r.silent ? 'yes' : 'NO'} |`)].join('\n');
   writeFileSync(path.join(ROOT, 'build', 'coverage.md'), `${table}\n`);
-  process.stderr.write(`\nscenario coverage (build/coverage.md):\n${table}\n`);
+  process.stderr.write(`\nscenario coverage (build/coverage.md):\n${table}\n${regularity.length ? `regularity scores: ${regularity.join('; ')}\n` : ''}`);
   await conn.close();
 });
 
@@ -151,6 +153,15 @@ describe.each(CHECK_IDS.filter((c) => story.expect[c]))('%s', (check) => {
       const groups = result.aggregations.groups.buckets.map((b: any) => keyOf(b.key));
       expect(groups.sort()).toEqual((exp.groups ?? []).map((g) => g.map(String)).sort());
       fires = groups.length > 0; // the watch's script condition: buckets.size() > 0
+      if (rule.resolved.regularity) {
+        // the alert's regularity score, evaluated by the engine's Painless on each group's bucket
+        for (const b of result.aggregations.groups.buckets) {
+          const res = await conn.request('POST', '/_scripts/painless/_execute', { script: { source: `def b = params.b; return ${regularityScript('b')};`, params: { b } } });
+          const score = Number((res.body as { result: string }).result);
+          regularity.push(`${check} ${keyOf(b.key).join(' ')}: ${score}`);
+          expect({ group: keyOf(b.key), score: score >= 50 && score <= 100 }).toEqual({ group: keyOf(b.key), score: true });
+        }
+      }
     } else {
       expect(idsOf(result)).toEqual([...(exp.hits ?? [])].sort());
       fires = result.hits.total.value > 0; // the watch's compare condition on hits.total

@@ -57,6 +57,7 @@ const RULES: Record<string, Rule> = {
       window: '7d',
       schedule: '1h',
       report_fields: ['source.ip', 'url.domain'],
+      regularity: true,
     },
   }),
   baseline: base({

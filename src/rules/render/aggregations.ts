@@ -26,7 +26,27 @@ export function metricAggs(r: ResolvedRule, ago: (ms: number) => string): Record
   if (r.baseline) {
     aggs.latest = { filter: { range: { '@timestamp': { gte: ago(r.windowMs) } } } };
   }
+  if (r.regularity) {
+    // one bucket per local day with activity, the spread of the daily counts, first and last request
+    aggs.per_day = { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: r.timezone, min_doc_count: 1 } };
+    aggs.daily = { extended_stats_bucket: { buckets_path: 'per_day>_count' } };
+    aggs.first_seen = { min: { field: '@timestamp' } };
+    aggs.last_seen = { max: { field: '@timestamp' } };
+  }
   return aggs;
+}
+
+/**
+ * The regularity score (0-100) of a group, in Painless, from the aggregations metricAggs
+ * adds: the share of days with activity between the group's first and last request in the
+ * window (a bot that started three days ago and called every day since has 3 of 3), damped
+ * by how uneven the daily counts are (their coefficient of variation). A daily beacon scores
+ * high; a person who visited twice, once heavily, a week apart scores low.
+ */
+export function regularityScript(bucket: string): string {
+  const b = bucket;
+  const span = `(Math.floor((${b}.last_seen.value - ${b}.first_seen.value) / 86400000.0) + 1)`;
+  return `(${b}.daily.avg == null || ${b}.daily.avg == 0 ? 0 : Math.round(100.0 * Math.min(1.0, ${b}.daily.count / ${span}) / (1.0 + ${b}.daily.std_deviation / ${b}.daily.avg)))`;
 }
 
 /** buckets_path of each variable the condition script reads. */

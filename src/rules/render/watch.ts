@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { PACK_ID } from '../../content/load.js';
 import type { ResolvedRule } from '../resolve.js';
-import { bucketCondition, bucketsPath, lookbackMs, metricAggs } from './aggregations.js';
+import { bucketCondition, bucketsPath, lookbackMs, metricAggs, regularityScript } from './aggregations.js';
 
 /**
  * Elasticsearch Watcher: one watch per rule. The search input runs the rule's query over the
@@ -50,7 +50,7 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
   const rule = r.rule;
   const common = `'rule': ['id': ctx.metadata.rule_id, 'check': ctx.metadata.check, 'name': ctx.metadata.name_en, 'name_ja': ctx.metadata.name_ja], 'severity': ctx.metadata.severity, 'risk_score': ctx.metadata.risk_score, '@timestamp': ctx.execution_time, 'watch_id': ctx.watch_id`;
   const transform = grouped
-    ? `List docs = new ArrayList(); for (def b : ctx.payload.aggregations.groups.buckets) { docs.add([${common}, 'group': b.key, 'count': b.doc_count]); } return ['_doc': docs];`
+    ? `List docs = new ArrayList(); for (def b : ctx.payload.aggregations.groups.buckets) { docs.add([${common}, 'group': b.key, 'count': b.doc_count${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]); } return ['_doc': docs];`
     : `List docs = new ArrayList(); for (def h : ctx.payload.hits.hits) { docs.add([${common}, 'event': ['index': h._index, 'id': h._id], 'source': h._source]); } return ['_doc': docs];`;
 
   return {
