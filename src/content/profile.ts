@@ -63,6 +63,9 @@ export interface Profile {
   };
   /** attachment file name extensions treated as executable (lower case, no dot) */
   executable_extensions?: string[];
+  /** where alerts go besides the alerts index: a webhook and mail (Watcher), a
+   *  Notifications channel id (OpenSearch Alerting) */
+  notify?: { webhook?: string; email?: string[]; channel_id?: string };
   /** indicators received from outside (G4 and the *-1 checks) */
   indicators?: { ips: string[]; domains: string[]; urls: string[]; senders: string[]; attachment_names: string[]; subjects: string[] };
 }
@@ -81,6 +84,7 @@ export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices'>> = {
   thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 500, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20 },
   executable_extensions: ['exe', 'scr', 'com', 'pif', 'bat', 'cmd', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'lnk', 'ps1', 'jar', 'msi', 'dll', 'cpl', 'iso', 'img'],
   indicators: { ips: [], domains: [], urls: [], senders: [], attachment_names: [], subjects: [] },
+  notify: {},
 };
 
 /** A profile with every rule setting filled in from RULE_DEFAULTS. */
@@ -100,6 +104,7 @@ export function withRuleDefaults(p: Profile): Required<Profile> {
     thresholds: { ...d.thresholds, ...p.thresholds },
     executable_extensions: p.executable_extensions ?? d.executable_extensions,
     indicators: { ...d.indicators, ...p.indicators },
+    notify: { ...d.notify, ...p.notify },
   } as Required<Profile>;
 }
 
@@ -126,6 +131,7 @@ const SHAPE: Shape = {
   thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number' },
   executable_extensions: 'string[]',
   indicators: { ips: 'string[]', domains: 'string[]', urls: 'string[]', senders: 'string[]', attachment_names: 'string[]', subjects: 'string[]' },
+  notify: { webhook: 'string', email: 'string[]', channel_id: 'string' },
 };
 
 function checkShape(value: unknown, shape: Shape, where: string, file: string): void {
@@ -165,6 +171,7 @@ export function validateProfile(p: Profile, file: string): Profile {
     if (range.start >= range.end) throw new ContentError(`${file}: ${at}: start ${range.start} must come before end ${range.end}`);
   }
   for (const h of p.holidays ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(h) || Number.isNaN(Date.parse(h))) throw new ContentError(`${file}: holidays: "${h}" is not a date YYYY-MM-DD`);
+  if (p.notify?.webhook && !/^https?:\/\/[^\s]+$/.test(p.notify.webhook)) throw new ContentError(`${file}: notify.webhook "${p.notify.webhook}" is not an http(s) URL`);
   for (const cidr of p.networks?.internal ?? []) if (!isCidr(cidr)) throw new ContentError(`${file}: networks.internal: "${cidr}" is not an address range such as 10.0.0.0/8`);
   return p;
 }

@@ -23,6 +23,7 @@ export interface ResolvedRule {
   scheduleMs: number;
   timezone: string;
   regularity: boolean;
+  notify: { webhook?: string; email?: string[]; channel_id?: string };
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -182,6 +183,7 @@ export function resolveRule(rule: Rule, profileIn: Profile, file = `rule ${rule.
     scheduleMs: durationMs(logic.schedule),
     timezone: profile.timezone,
     regularity: logic.regularity ?? false,
+    notify: profile.notify,
   };
   if (logic.baseline) {
     resolved.baseline = {

@@ -89,7 +89,7 @@ const RULES: Record<string, Rule> = {
   }),
 };
 
-const PROFILE: Profile = { ...DEFAULT_PROFILE, business_domains: ['example.co.jp'], holidays: ['2026-01-01'], maintenance_windows: [{ days: ['sat'], start: '02:00', end: '04:00' }] };
+const PROFILE: Profile = { ...DEFAULT_PROFILE, notify: { webhook: 'https://soc.example.co.jp/hooks/jpcert', email: ['soc@example.co.jp'], channel_id: 'soc-channel' }, business_domains: ['example.co.jp'], holidays: ['2026-01-01'], maintenance_windows: [{ days: ['sat'], start: '02:00', end: '04:00' }] };
 const compiled = compileRules(
   Object.entries(RULES).map(([name, rule]) => ({ rule, file: `${name}.yml` })),
   PROFILE,

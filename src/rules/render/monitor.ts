@@ -47,13 +47,26 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
         },
       }
     : { size: 20, query, sort: [{ '@timestamp': { order: 'desc' } }] };
+  const message = `[${r.rule.check}] ${r.rule.name.ja} / ${r.rule.name.en}\n{{ctx.monitor.name}}: {{ctx.trigger.name}} at {{ctx.periodEnd}}\n\n${r.rule.investigation.ja}\n\n${r.rule.investigation.en}`;
+  const actions = r.notify.channel_id
+    ? [
+        {
+          name: 'notify',
+          destination_id: r.notify.channel_id,
+          subject_template: { source: `[jpcert] ${r.rule.check} ${r.rule.name.en}`, lang: 'mustache' },
+          message_template: { source: message, lang: 'mustache' },
+          throttle_enabled: false,
+          ...(grouped ? { action_execution_policy: { action_execution_scope: { per_alert: { actionable_alerts: ['NEW'] } } } } : {}),
+        },
+      ]
+    : [];
   const trigger = grouped
     ? {
         bucket_level_trigger: {
           name: triggerName,
           severity,
           condition: { buckets_path: bucketsPath(r), parent_bucket_path: 'composite_agg', script: { source: bucketCondition(r), lang: 'painless' } },
-          actions: [],
+          actions,
         },
       }
     : {
@@ -61,7 +74,7 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
           name: triggerName,
           severity,
           condition: { script: { source: 'ctx.results[0].hits.total.value > 0', lang: 'painless' } },
-          actions: [],
+          actions,
         },
       };
   return {

@@ -48,7 +48,9 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
     : ({ size: 20, query, sort: [{ '@timestamp': { order: 'desc' } }] } as estypes.WatcherSearchInputRequestBody);
 
   const rule = r.rule;
-  const common = `'rule': ['id': ctx.metadata.rule_id, 'check': ctx.metadata.check, 'name': ctx.metadata.name_en, 'name_ja': ctx.metadata.name_ja], 'severity': ctx.metadata.severity, 'risk_score': ctx.metadata.risk_score, '@timestamp': ctx.execution_time, 'watch_id': ctx.watch_id`;
+  const summary = `[${rule.check}] ${rule.name.en} / ${rule.name.ja}: {{ctx.payload.hits.total}} event(s)`;
+  // the alert names the rule and its check, and links back to the rule's saved search (same id)
+  const common = `'rule': ['id': ctx.metadata.rule_id, 'check': ctx.metadata.check, 'name': ctx.metadata.name_en, 'name_ja': ctx.metadata.name_ja], 'severity': ctx.metadata.severity, 'risk_score': ctx.metadata.risk_score, '@timestamp': ctx.execution_time, 'watch_id': ctx.watch_id, 'saved_search_id': ctx.metadata.rule_id, 'report_fields': ctx.metadata.report_fields`;
   const transform = grouped
     ? `List docs = new ArrayList(); for (def b : ctx.payload.aggregations.groups.buckets) { docs.add([${common}, 'group': b.key, 'count': b.doc_count${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]); } return ['_doc': docs];`
     : `List docs = new ArrayList(); for (def h : ctx.payload.hits.hits) { docs.add([${common}, 'event': ['index': h._index, 'id': h._id], 'source': h._source]); } return ['_doc': docs];`;
@@ -62,7 +64,9 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
     throttle_period: seconds(r.scheduleMs),
     actions: {
       index_alerts: { transform: { script: { source: transform, lang: 'painless' } }, index: { index: ALERTS_INDEX } },
-      log: { logging: { level: 'warn', text: `[${rule.check}] ${rule.name.en}: {{ctx.payload.hits.total}} event(s) matched, see ${ALERTS_INDEX}` } },
+      log: { logging: { level: 'warn', text: `${summary}, see ${ALERTS_INDEX}` } },
+      ...(r.notify.webhook ? { webhook: { webhook: { method: 'post', url: r.notify.webhook, headers: { 'content-type': 'application/json' }, body: '{{#toJson}}ctx.payload{{/toJson}}' } } } : {}),
+      ...(r.notify.email?.length ? { email: { email: { to: r.notify.email, subject: summary, body: { text: `${rule.name.ja}\n${rule.name.en}\n\n${rule.investigation.ja}\n\n${rule.investigation.en}` } } } } : {}),
     },
     metadata: {
       managed_by: PACK_ID,
