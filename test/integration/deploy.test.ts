@@ -102,14 +102,14 @@ describe('changes in content and profile', () => {
 
   test('a changed pipeline is updated and nothing else is', async () => {
     const file = path.join(copy, 'pipelines', 'common', 'final.yml');
-    await writeFile(file, (await readFile(file, 'utf8')).replace('field: event.ingested', 'field: event.ingested\n      override: true'));
+    await writeFile(file, (await readFile(file, 'utf8')).replace('field: _tmp\n', 'field: _tmp\n      ignore_missing: true\n'));
     const r = await runCli('deploy.ts', deployArgs, adminEnv(), copy);
     expect(r.code).toBe(0);
     expect(planLine(r.stdout, 'jpcert-common-final')).toMatch(/^update\s+ingest_pipeline\s+jpcert-common-final\s+[0-9a-f]{20} -> [0-9a-f]{20}$/);
     expect(r.stdout).toMatch(new RegExp(`1 change\\(s\\): 0 to create, 1 to update, 0 to delete, ${N - 1} unchanged`));
     expect(r.stderr).toMatch(/^updated ingest_pipeline jpcert-common-final$/m);
-    const p = (await conn.request('GET', '/_ingest/pipeline/jpcert-common-final')).body as Record<string, { processors: Array<Record<string, { override?: boolean }>> }>;
-    expect(p['jpcert-common-final']!.processors[0]!.set!.override).toBe(true);
+    const p = (await conn.request('GET', '/_ingest/pipeline/jpcert-common-final')).body as Record<string, { processors: Array<Record<string, { ignore_missing?: boolean }>> }>;
+    expect(p['jpcert-common-final']!.processors.find((x) => x.remove)!.remove!.ignore_missing).toBe(true);
   });
 
   test('a changed profile updates only the objects that depend on it', async () => {

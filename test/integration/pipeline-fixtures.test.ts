@@ -60,8 +60,10 @@ async function simulate(source: string, lines: string[]): Promise<unknown[]> {
   return simulateDocs(source, lines.map((message) => ({ message })));
 }
 
-async function simulateDocs(source: string, sources: Array<Record<string, unknown>>): Promise<unknown[]> {
-  const res = await conn.request('POST', `/_ingest/pipeline/jpcert-${source}/_simulate`, { docs: sources.map((_source) => ({ _source })) });
+/** Runs documents through the source's router, or through `pipeline` (an inline definition) when given. */
+async function simulateDocs(source: string, sources: Array<Record<string, unknown>>, pipeline?: unknown): Promise<unknown[]> {
+  const docs = sources.map((_source) => ({ _source }));
+  const res = pipeline ? await conn.request('POST', '/_ingest/pipeline/_simulate', { pipeline, docs }) : await conn.request('POST', `/_ingest/pipeline/jpcert-${source}/_simulate`, { docs });
   expect(res.status).toBe(200);
   return (res.body as { docs: Array<{ doc?: { _source: Record<string, any>; _ingest?: { timestamp?: string } }; error?: unknown }> }).docs.map((d) => {
     if (!d.doc) return { simulate_error: d.error };
@@ -92,6 +94,25 @@ describe.each(cases)('$source/$name', ({ source, file }) => {
     if (UPDATE) writeFileSync(expectedFile, `${JSON.stringify(actual, null, 2)}\n`);
     expect(existsSync(expectedFile)).toBe(true);
     expect(actual).toEqual(JSON.parse(readFileSync(expectedFile, 'utf8')));
+  });
+});
+
+/**
+ * A router whose script has `params.fast_path` reads common lines in one script and sends the
+ * others through its format pipelines processor by processor; both ways must give the same
+ * documents. With fast_path false every fixture line goes the general way.
+ */
+const fastPathSources = [...new Set(cases.map((c) => c.source))].filter((source) =>
+  readFileSync(path.join(ROOT, 'pipelines', source, 'default.yml'), 'utf8').includes('fast_path: true'),
+);
+
+describe.each(fastPathSources)('fast path: %s', (source) => {
+  test('every fixture line gives the same document the general way', async () => {
+    const deployed = ((await conn.request('GET', `/_ingest/pipeline/jpcert-${source}`)).body as Record<string, { processors: Array<Record<string, { params?: Record<string, unknown> }>> }>)[`jpcert-${source}`]!;
+    const general = structuredClone(deployed);
+    for (const p of general.processors) if (p.script?.params?.fast_path === true) p.script.params.fast_path = false;
+    const docs = cases.filter((c) => c.source === source).flatMap((c) => docsOf(c.file));
+    expect(await simulateDocs(source, docs, general)).toEqual(await simulateDocs(source, docs));
   });
 });
 
