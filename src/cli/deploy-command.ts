@@ -49,7 +49,7 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
     const applied = flags.dryRun ? [] : await applyPlan(conn, plan, err);
     if (!flags.dryRun) out(`applied ${applied.length} change(s)`);
 
-    const rules = await planRules(conn, PACK_ROOT, profile, flags.prune ?? false);
+    const rules = await planRules(conn, PACK_ROOT, profile, flags.prune ?? false, flags.dryRun ?? false);
     out(`rules: ${rules.compiled.rules.length} compiled into ${rules.buildDir}`);
     if (rules.plan.length) {
       out(rules.plan.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}`).join('\n'));

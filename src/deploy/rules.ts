@@ -61,11 +61,11 @@ async function remoteMonitors(conn: Connection): Promise<RemoteMonitor[]> {
     .map((m) => ({ id: m.id, ruleId: m.meta?.rule_id, hash: m.meta?.content_hash }));
 }
 
-export async function planRules(conn: Connection, root: string, profile: Profile, prune: boolean): Promise<RuleDeployment> {
+export async function planRules(conn: Connection, root: string, profile: Profile, prune: boolean, dryRun = false): Promise<RuleDeployment> {
   const compiled = compileRules(loadRules(root), profile);
   const buildDir = path.join(root, 'build', 'rules');
-  await writeBuild(compiled, buildDir);
-  const notes = [`saved searches for Kibana and OpenSearch Dashboards: ${path.join(buildDir, 'kibana.ndjson')} and dashboards.ndjson (import them in Stack Management / Dashboards Management > Saved objects)`];
+  if (!dryRun) await writeBuild(compiled, buildDir);
+  const notes = [`${dryRun ? '(dry run: nothing written) ' : ''}saved searches for Kibana and OpenSearch Dashboards: ${path.join(buildDir, 'kibana.ndjson')} and dashboards.ndjson (import them in Stack Management / Dashboards Management > Saved objects)`];
   const plan: RulePlanEntry[] = [];
 
   if (conn.info.engine === 'opensearch') {

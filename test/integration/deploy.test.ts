@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,7 +44,7 @@ describe('deploy to a fresh cluster', () => {
 
   test('--dry-run plans every object and changes nothing', async () => {
     const r = await runCli('deploy.ts', [...deployArgs, '--dry-run'], adminEnv());
-    expect(r.stderr).toBe('');
+    expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('note: '))).toEqual([]);
     expect(r.code).toBe(0);
     for (const p of OBJECTS) expect(planLine(r.stdout, p.split('/').pop()!)).toMatch(/^create/);
     expect(r.stdout).toMatch(new RegExp(`dry run, nothing changed: ${N} change\\(s\\): ${N} to create`));
@@ -59,6 +60,16 @@ describe('deploy to a fresh cluster', () => {
     expect(ct.component_templates[0]!.component_template._meta).toMatchObject({ managed_by: 'jpcert-apt-log-pack', content_hash: expect.stringMatching(/^[0-9a-f]{20}$/) });
     const pipeline = (await conn.request('GET', '/_ingest/pipeline/jpcert-common-final')).body as Record<string, { description: string }>;
     expect(pipeline['jpcert-common-final']!.description).toMatch(/\[jpcert-apt-log-pack [0-9a-f]{20}\]$/);
+  });
+
+  test('the rules are compiled, and what the cluster cannot take is said', async () => {
+    const r = await runCli('deploy.ts', deployArgs, adminEnv());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^rules: 21 compiled into .*build\/rules$/m);
+    expect(r.stderr).toMatch(/^note: saved searches for Kibana and OpenSearch Dashboards: .*kibana\.ndjson/m);
+    const plugins = ((await conn.request('GET', '/_cat/plugins?format=json')).body as Array<{ component: string }>).map((p) => p.component);
+    if (!plugins.includes('opensearch-alerting')) expect(r.stderr).toMatch(/^note: the cluster has no Alerting plugin: 21 monitors were written to .*monitors only/m);
+    expect(readFileSync(path.join(ROOT, 'build', 'rules', 'kibana.ndjson'), 'utf8').split('\n').filter(Boolean).length).toBeGreaterThan(21);
   });
 
   test('a second deploy reports 0 changes and sends nothing', async () => {
