@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -14,6 +15,8 @@ import { ensureSecureHome, prepareSecureConfig, type Credentials } from './opens
  * to 127.0.0.1. Everything it writes (engine home, data, logs, pids) is under `stateRoot`,
  * which the repository ignores.
  */
+
+const execFileAsync = promisify(execFile);
 
 export type EngineName = 'opensearch' | 'elasticsearch';
 
@@ -199,6 +202,12 @@ export async function up(o: ClusterOptions): Promise<{ state: ClusterState; alre
     // containers) the engine runs without its native helpers instead; nothing here needs them.
     OPENSEARCH_JAVA_OPTS: [`-Xms${heap}m`, `-Xmx${heap}m`, ...(process.getuid?.() === 0 ? ['-Djna.nosys=true', '-Djna.nounpack=true'] : [])].join(' '),
   };
+  // every node reads the same config folder: create its keystore once, before they start,
+  // or several nodes race to create it and all but one fail
+  const confDir = secure ? secure.confDir : path.join(home, 'config');
+  if (!existsSync(path.join(confDir, 'opensearch.keystore'))) {
+    await execFileAsync(path.join(home, 'bin', 'opensearch-keystore'), ['create'], { env });
+  }
   const state: ClusterState = {
     engine: o.engine,
     version: OPENSEARCH_VERSION,
