@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Connection } from '../cluster/connection.js';
 import { PACK_ID } from '../content/load.js';
 import type { Profile } from '../content/profile.js';
+import { RejectedObjectError } from '../errors.js';
 import { compileRules, type Compiled } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
 import { writeBuild } from '../rules/write-build.js';
@@ -46,8 +47,10 @@ async function hasWatcher(conn: Connection): Promise<boolean> {
   try {
     const res = await conn.request('GET', '/_watcher/stats');
     return res.status === 200;
-  } catch {
-    return false; // 400/405 on a cluster without Watcher (OpenSearch, or a basic licence)
+  } catch (err) {
+    // 400/405 on a cluster without Watcher (a basic licence); anything else is a real failure
+    if (err instanceof RejectedObjectError) return false;
+    throw err;
   }
 }
 
