@@ -4,7 +4,7 @@ import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../
 import { parseInteger, runCli } from '../src/cli/run.js';
 import { connect } from '../src/cluster/connection.js';
 import { loadProfile } from '../src/content/profile.js';
-import { applyPlan, planDeploy } from '../src/deploy/deploy.js';
+import { installPack } from '../src/deploy/deploy.js';
 import { down, up } from '../src/engine/local-cluster.js';
 import { PACK_ROOT, stateRoot } from '../src/paths.js';
 
@@ -33,8 +33,7 @@ program.action(async (_suite: string, flags: Flags) => {
   try {
     const conn = await connect(connectionOptions(flags, url));
     try {
-      const { plan } = await planDeploy(conn, { root: PACK_ROOT, profile: loadProfile(), dryRun: false, prune: false, yes: false });
-      await applyPlan(conn, plan, () => {});
+      await installPack(conn, PACK_ROOT, loadProfile());
       process.stdout.write(`engine: ${conn.info.engine} ${conn.info.version}; ${flags.docs} docs per source and round, median of ${flags.rounds}, bulk ${flags.batch}\n`);
       const rows = await benchPipelines(conn, PACK_ROOT, { docs: flags.docs, rounds: flags.rounds, batch: flags.batch, ...(flags.source ? { sources: flags.source } : {}), log: err });
       process.stdout.write(`${benchTable(rows)}\n`);

@@ -32,24 +32,18 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
   const profile = loadProfile(flags.profile);
   if (flags.prune && !flags.yes && !flags.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
   loadDesiredObjects(PACK_ROOT, profile);
-  compileRules(loadRules(PACK_ROOT), profile);
+  const compiled = compileRules(loadRules(PACK_ROOT), profile);
   const conn = await connect(connectionOptions(flags, url));
   try {
     out(`cluster: ${conn.info.engine} ${conn.info.version} "${conn.info.clusterName}" at ${conn.url}`);
-    const { plan, orphans } = await planDeploy(conn, {
-      root: PACK_ROOT,
-      profile,
-      dryRun: flags.dryRun ?? false,
-      prune: flags.prune ?? false,
-      yes: flags.yes ?? false,
-    });
+    const { plan, orphans } = await planDeploy(conn, { root: PACK_ROOT, profile, prune: flags.prune ?? false });
     out(planTable(plan));
     out(`${flags.dryRun ? 'dry run, nothing changed: ' : ''}${planSummary(plan)}`);
     if (orphans.length) err(`note: ${orphans.length} object(s) installed by an earlier version are no longer in the pack (${orphans.map((o) => o.name).join(', ')}); remove them with --prune --yes`);
     const applied = flags.dryRun ? [] : await applyPlan(conn, plan, err);
     if (!flags.dryRun) out(`applied ${applied.length} change(s)`);
 
-    const rules = await planRules(conn, PACK_ROOT, profile, flags.prune ?? false, flags.dryRun ?? false);
+    const rules = await planRules(conn, compiled, PACK_ROOT, flags.prune ?? false, flags.dryRun ?? false);
     out(`rules: ${rules.compiled.rules.length} compiled into ${rules.buildDir}`);
     if (rules.plan.length) {
       out(rules.plan.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}`).join('\n'));

@@ -1,7 +1,7 @@
 import type { Connection } from '../cluster/connection.js';
 import { loadDesiredObjects, type DesiredObject } from '../content/load.js';
 import type { Profile } from '../content/profile.js';
-import { RejectedObjectError, UsageError } from '../errors.js';
+import { RejectedObjectError } from '../errors.js';
 import { KINDS, kindOf } from './kinds.js';
 import { makePlan, orphans, type PlanEntry, type RemoteState } from './plan.js';
 
@@ -10,9 +10,7 @@ import { makePlan, orphans, type PlanEntry, type RemoteState } from './plan.js';
 export interface DeployOptions {
   root: string;
   profile: Profile;
-  dryRun: boolean;
   prune: boolean;
-  yes: boolean;
 }
 
 export interface DeployResult {
@@ -41,7 +39,6 @@ async function put(conn: Connection, o: DesiredObject): Promise<void> {
 
 /** Reads content and cluster, and says what would change. Changes nothing. */
 export async function planDeploy(conn: Connection, o: DeployOptions): Promise<Omit<DeployResult, 'applied'>> {
-  if (o.prune && !o.yes && !o.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
   const desired = loadDesiredObjects(o.root, o.profile);
   const remote = await readRemoteState(conn);
   return { plan: makePlan(desired, remote, { prune: o.prune }), orphans: o.prune ? [] : orphans(desired, remote) };
@@ -62,4 +59,10 @@ export async function applyPlan(conn: Connection, plan: PlanEntry[], log: (line:
     log(`deleted ${e.kind} ${e.name}`);
   }
   return applied;
+}
+
+/** Installs every content object that differs: what tests and the benchmark need first. */
+export async function installPack(conn: Connection, root: string, profile: Profile): Promise<void> {
+  const { plan } = await planDeploy(conn, { root, profile, prune: false });
+  await applyPlan(conn, plan, () => {});
 }

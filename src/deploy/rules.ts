@@ -1,10 +1,8 @@
 import path from 'node:path';
 import type { Connection } from '../cluster/connection.js';
 import { PACK_ID } from '../content/load.js';
-import type { Profile } from '../content/profile.js';
 import { RejectedObjectError } from '../errors.js';
-import { compileRules, type Compiled } from '../rules/compile.js';
-import { loadRules } from '../rules/load.js';
+import type { Compiled } from '../rules/compile.js';
 import { writeBuild } from '../rules/write-build.js';
 
 /**
@@ -64,8 +62,7 @@ async function remoteMonitors(conn: Connection): Promise<RemoteMonitor[]> {
     .map((m) => ({ id: m.id, ruleId: m.meta?.rule_id, hash: m.meta?.content_hash }));
 }
 
-export async function planRules(conn: Connection, root: string, profile: Profile, prune: boolean, dryRun = false): Promise<RuleDeployment> {
-  const compiled = compileRules(loadRules(root), profile);
+export async function planRules(conn: Connection, compiled: Compiled, root: string, prune: boolean, dryRun = false): Promise<RuleDeployment> {
   const buildDir = path.join(root, 'build', 'rules');
   if (!dryRun) await writeBuild(compiled, buildDir);
   const notes = [`${dryRun ? '(dry run: nothing written) ' : ''}saved searches for Kibana and OpenSearch Dashboards: ${path.join(buildDir, 'kibana.ndjson')} and dashboards.ndjson (import them in Stack Management / Dashboards Management > Saved objects)`];

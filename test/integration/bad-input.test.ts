@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
-import { applyPlan, planDeploy } from '../../src/deploy/deploy.js';
+import { installPack } from '../../src/deploy/deploy.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
 /**
@@ -15,8 +15,7 @@ const conn: Connection = await adminConnection();
 afterAll(async () => conn.close());
 
 beforeAll(async () => {
-  const { plan } = await planDeploy(conn, { root: ROOT, profile: DEFAULT_PROFILE, dryRun: false, prune: false, yes: false });
-  await applyPlan(conn, plan, () => {});
+  await installPack(conn, ROOT, DEFAULT_PROFILE);
 });
 
 const sources = readdirSync(path.join(ROOT, 'mappings', 'index'))

@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
-import { applyPlan, planDeploy } from '../../src/deploy/deploy.js';
+import { installPack } from '../../src/deploy/deploy.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
 /**
@@ -78,8 +78,7 @@ async function simulateDocs(source: string, sources: Array<Record<string, unknow
 }
 
 beforeAll(async () => {
-  const { plan } = await planDeploy(conn, { root: ROOT, profile: DEFAULT_PROFILE, dryRun: false, prune: false, yes: false });
-  await applyPlan(conn, plan, () => {});
+  await installPack(conn, ROOT, DEFAULT_PROFILE);
 });
 afterAll(async () => conn.close());
 

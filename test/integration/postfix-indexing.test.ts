@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
-import { applyPlan, planDeploy } from '../../src/deploy/deploy.js';
+import { installPack } from '../../src/deploy/deploy.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
 /**
@@ -27,8 +27,7 @@ const good = ['test-jpcert-examples.log', 'test-header-checks.log', 'test-attach
 const bad = linesOf('test-bad-input.log');
 
 beforeAll(async () => {
-  const { plan } = await planDeploy(conn, { root: ROOT, profile: DEFAULT_PROFILE, dryRun: false, prune: false, yes: false });
-  await applyPlan(conn, plan, () => {});
+  await installPack(conn, ROOT, DEFAULT_PROFILE);
   await conn.request('DELETE', `/_data_stream/${INDEX}`);
   const body = [...good, ...bad].map((message) => `{"create":{}}\n${JSON.stringify({ message })}\n`).join('');
   const res = await conn.request('POST', `/${INDEX}/_bulk?refresh=true`, body);

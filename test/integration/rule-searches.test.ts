@@ -1,6 +1,6 @@
 import type { Connection } from '../../src/cluster/connection.js';
 import { loadProfile } from '../../src/content/profile.js';
-import { applyPlan, planDeploy } from '../../src/deploy/deploy.js';
+import { installPack } from '../../src/deploy/deploy.js';
 import { compileRules } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
@@ -18,8 +18,7 @@ const conn: Connection = await adminConnection();
 const compiled = compileRules(loadRules(ROOT), loadProfile(path.join(ROOT, 'profiles', 'example.yml')));
 
 beforeAll(async () => {
-  const { plan } = await planDeploy(conn, { root: ROOT, profile: loadProfile(), dryRun: false, prune: false, yes: false });
-  await applyPlan(conn, plan, () => {});
+  await installPack(conn, ROOT, loadProfile());
   // one document per source, so that every field the rules name has a mapping
   for (const source of ['squid', 'netscreen', 'bind', 'windows', 'postfix']) {
     await conn.request('POST', `/logs-jpcert.${source}-rules/_doc?refresh=true`, { '@timestamp': new Date().toISOString(), message: 'x' });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { Connection } from '../../src/cluster/connection.js';
 import { loadProfile } from '../../src/content/profile.js';
-import { applyPlan, planDeploy } from '../../src/deploy/deploy.js';
+import { installPack } from '../../src/deploy/deploy.js';
 import { compileRules, type CompiledRule } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
 import { regularityScript } from '../../src/rules/render/aggregations.js';
@@ -47,8 +47,7 @@ const regularity: string[] = [];
 const coverage: Array<{ check: string; fired: boolean; silent: boolean; target: string }> = [];
 
 beforeAll(async () => {
-  const { plan } = await planDeploy(conn, { root: ROOT, profile, dryRun: false, prune: false, yes: false });
-  await applyPlan(conn, plan, () => {});
+  await installPack(conn, ROOT, profile);
   for (const source of new Set(story.events.map((e) => e.source))) await conn.request('DELETE', `/_data_stream/logs-jpcert.${source}-${NAMESPACE}`);
   for (const e of story.events) {
     const body = e.doc ? structuredClone(e.doc) : { message: e.line };
