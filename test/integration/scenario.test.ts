@@ -7,6 +7,8 @@ import { installPack } from '../../src/deploy/deploy.js';
 import { compileRules, type CompiledRule } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
 import { regularityScript } from '../../src/rules/render/aggregations.js';
+import { MONITOR_QUERY_CONDITION } from '../../src/rules/render/monitor.js';
+import { alertDocsScript, watchCondition } from '../../src/rules/render/watch.js';
 import { CHECK_IDS } from '../../src/rules/schema.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
@@ -95,6 +97,29 @@ function keyOf(key: unknown): string[] {
   return [String(key)];
 }
 
+/** A target's Painless condition, evaluated by the engine on the given `ctx` (its source verbatim). */
+async function condition(source: string, ctx: unknown): Promise<boolean> {
+  const res = await conn.request('POST', '/_scripts/painless/_execute', { script: { source: `def ctx = params.ctx; ${source.includes('return') ? source : `return ${source};`}`, params: { ctx } } });
+  expect(res.status).toBe(200);
+  return (res.body as { result: string }).result === 'true';
+}
+
+/**
+ * The watch's transform statements, run by the engine's Painless (in an ingest script, whose
+ * ctx is a map as Watcher's is) on a Watcher-shaped context: payload, metadata, watch_id and
+ * execution_time (a ZonedDateTime, as Watcher gives it).
+ */
+async function alertDocs(rule: CompiledRule, payload: unknown, runAt: number): Promise<any[]> {
+  const script = `ctx.execution_time = ZonedDateTime.parse(params.run_at); ${alertDocsScript(rule.resolved)} ctx._alerts = docs;`;
+  const res = await conn.request('POST', '/_ingest/pipeline/_simulate', {
+    pipeline: { processors: [{ script: { lang: 'painless', source: script, params: { run_at: new Date(runAt).toISOString() } } }] },
+    docs: [{ _source: { payload, metadata: rule.watch.body.metadata, watch_id: rule.watch.id } }],
+  });
+  const doc = (res.body as { docs: Array<{ doc?: { _source: { _alerts: any[] } }; error?: unknown }> }).docs[0]!;
+  expect(doc.error).toBeUndefined();
+  return doc.doc!._source._alerts;
+}
+
 const byCheck = new Map<string, CompiledRule>(compiled.rules.map((r) => [r.resolved.rule.check, r]));
 
 test('the story covers every check', () => {
@@ -137,21 +162,25 @@ describe.each(CHECK_IDS.filter((c) => story.expect[c]))('%s', (check) => {
     } else {
       const result = await search(input.indices, { ...input.query, size: 500 });
       expect(idsOf(result)).toEqual([...(exp.hits ?? [])].sort());
+      // the trigger's own condition, on the run's results as Alerting hands them over
+      expect(trigger.query_level_trigger.condition.script.source).toBe(MONITOR_QUERY_CONDITION);
+      expect(await condition(MONITOR_QUERY_CONDITION, { results: [result] })).toBe((exp.hits ?? []).length > 0);
       ok = true;
     }
     record('monitor', ok);
   });
 
-  test('Watcher watch: its search input gives a payload on which its condition holds exactly when expected', async () => {
+  test('Watcher watch: its condition holds exactly when expected, and its alert documents name the rule, the offender and a link back', async () => {
     const rule = r();
     const request = at(rule.watch.body.input!.search!.request, runAt);
-    const result = await search(request.indices, rule.resolved.groupBy.length ? request.body : { ...request.body, size: 500 });
+    const indices = request.indices.map((i: string) => i.replace(/-\*$/, `-${NAMESPACE}`)).join(',');
+    const res = await conn.request('POST', `/${indices}/_search?allow_no_indices=true&ignore_unavailable=true&rest_total_hits_as_int=true`, rule.resolved.groupBy.length ? request.body : { ...request.body, size: 500 });
+    expect(res.status).toBe(200);
+    const result = res.body as any;
     const expected = (exp.hits ?? exp.groups ?? []).length > 0;
-    let fires: boolean;
     if (rule.resolved.groupBy.length) {
       const groups = result.aggregations.groups.buckets.map((b: any) => keyOf(b.key));
       expect(groups.sort()).toEqual((exp.groups ?? []).map((g) => g.map(String)).sort());
-      fires = groups.length > 0; // the watch's script condition: buckets.size() > 0
       if (rule.resolved.regularity) {
         // the alert's regularity score, evaluated by the engine's Painless on each group's bucket
         for (const b of result.aggregations.groups.buckets) {
@@ -163,9 +192,36 @@ describe.each(CHECK_IDS.filter((c) => story.expect[c]))('%s', (check) => {
       }
     } else {
       expect(idsOf(result)).toEqual([...(exp.hits ?? [])].sort());
-      fires = result.hits.total.value > 0; // the watch's compare condition on hits.total
     }
-    expect(fires).toBe(expected);
+    // the watch's own condition, by the engine's Painless on this payload
+    const condSource = (rule.watch.body.condition as any).script.source as string;
+    expect(condSource).toBe(watchCondition(rule.resolved));
+    expect(await condition(condSource, { payload: result })).toBe(expected);
+    if (!expected) {
+      record('watch', true);
+      return;
+    }
+
+    // the transform's alert documents: one per group or hit, naming the rule and the offender
+    const docs = await alertDocs(rule, result, runAt);
+    expect(docs.map((d) => d.rule.check)).toEqual(docs.map(() => check));
+    if (rule.resolved.groupBy.length) {
+      const named = docs.map((d) => rule.resolved.groupBy.map((f) => String(d.group[f])));
+      expect(named.sort()).toEqual((exp.groups ?? []).map((g) => g.map(String)).sort());
+    } else {
+      expect(docs.map((d) => d.source.labels.scenario_id).sort()).toEqual([...(exp.hits ?? [])].sort());
+      for (const d of docs) expect(Object.keys(d.fields).length).toBeGreaterThan(0);
+    }
+    // ...and whose link-back query, run as a real search, finds that group's (or that) event(s)
+    for (const d of docs) {
+      expect(d.link_back.saved_search_id).toBe(rule.resolved.rule.id);
+      const back = await search(rule.resolved.indices, {
+        size: 0,
+        track_total_hits: true,
+        query: { bool: { filter: [rule.resolved.query, { query_string: { query: d.link_back.query } }, { range: { '@timestamp': { gte: d.link_back.from, lte: d.link_back.to } } }] } },
+      });
+      expect({ query: d.link_back.query, found: back.hits.total.value }).toEqual({ query: d.link_back.query, found: d.count ?? 1 });
+    }
     record('watch', true);
   });
 });

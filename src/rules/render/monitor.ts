@@ -23,6 +23,9 @@ export interface Monitor {
 /** Alerting severities run from 1 (highest) to 5. */
 export const MONITOR_SEVERITY = { critical: '1', high: '2', medium: '3', low: '4' } as const;
 
+/** A query-level trigger's condition: the search found something. */
+export const MONITOR_QUERY_CONDITION = 'ctx.results[0].hits.total.value > 0';
+
 export function monitorName(r: ResolvedRule): string {
   return `[jpcert] ${r.rule.check} ${r.rule.name.en}`;
 }
@@ -47,7 +50,12 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
         },
       }
     : { size: 20, query, sort: [{ '@timestamp': { order: 'desc' } }] };
-  const message = `[${r.rule.check}] ${r.rule.name.ja} / ${r.rule.name.en}\n{{ctx.monitor.name}}: {{ctx.trigger.name}} at {{ctx.periodEnd}}\n\n${r.rule.investigation.ja}\n\n${r.rule.investigation.en}`;
+  // what fired: the new groups' keys (in group_by order), or the number of events; the saved
+  // search with the rule's id lists the events behind it
+  const found = grouped
+    ? `new groups (${r.groupBy.join(', ')}):\n{{#ctx.newAlerts}}- {{bucket_keys}}\n{{/ctx.newAlerts}}`
+    : '{{ctx.results.0.hits.total.value}} event(s)';
+  const message = `[${r.rule.check}] ${r.rule.name.ja} / ${r.rule.name.en}\n{{ctx.monitor.name}}: {{ctx.trigger.name}} at {{ctx.periodEnd}}\n${found}\nsaved search: ${r.rule.id}, over the ${Math.round(lookbackMs(r) / 60_000)} minutes up to {{ctx.periodEnd}}\n\n${r.rule.investigation.ja}\n\n${r.rule.investigation.en}`;
   const actions = r.notify.channel_id
     ? [
         {
@@ -73,7 +81,7 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
         query_level_trigger: {
           name: triggerName,
           severity,
-          condition: { script: { source: 'ctx.results[0].hits.total.value > 0', lang: 'painless' } },
+          condition: { script: { source: MONITOR_QUERY_CONDITION, lang: 'painless' } },
           actions,
         },
       };

@@ -48,25 +48,29 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
     : ({ size: 20, query, sort: [{ '@timestamp': { order: 'desc' } }] } as estypes.WatcherSearchInputRequestBody);
 
   const rule = r.rule;
-  const summary = `[${rule.check}] ${rule.name.en} / ${rule.name.ja}: {{ctx.payload.hits.total}} event(s)`;
-  // the alert names the rule and its check, and links back to the rule's saved search (same id)
-  const common = `'rule': ['id': ctx.metadata.rule_id, 'check': ctx.metadata.check, 'name': ctx.metadata.name_en, 'name_ja': ctx.metadata.name_ja], 'severity': ctx.metadata.severity, 'risk_score': ctx.metadata.risk_score, '@timestamp': ctx.execution_time, 'watch_id': ctx.watch_id, 'saved_search_id': ctx.metadata.rule_id, 'report_fields': ctx.metadata.report_fields`;
-  const transform = grouped
-    ? `List docs = new ArrayList(); for (def b : ctx.payload.aggregations.groups.buckets) { docs.add([${common}, 'group': b.key, 'count': b.doc_count${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]); } return ['_doc': docs];`
-    : `List docs = new ArrayList(); for (def h : ctx.payload.hits.hits) { docs.add([${common}, 'event': ['index': h._index, 'id': h._id], 'source': h._source]); } return ['_doc': docs];`;
-
+  const summary = `[${rule.check}] ${rule.name.en} / ${rule.name.ja}`;
   return {
     trigger: { schedule: { interval: seconds(r.scheduleMs) } },
     input: { search: { request: { indices: r.indices, rest_total_hits_as_int: true, body } } },
-    condition: grouped
-      ? { script: { source: 'return ctx.payload.aggregations.groups.buckets.size() > 0', lang: 'painless' } }
-      : { compare: { 'ctx.payload.hits.total': { gt: 0 } } },
+    condition: { script: { source: watchCondition(r), lang: 'painless' } },
+    // after the condition, the payload becomes the alert documents (`_doc`), which every action uses
+    transform: { script: { source: `${alertDocsScript(r)} return ['_doc': docs];`, lang: 'painless' } },
     throttle_period: seconds(r.scheduleMs),
     actions: {
-      index_alerts: { transform: { script: { source: transform, lang: 'painless' } }, index: { index: ALERTS_INDEX } },
-      log: { logging: { level: 'warn', text: `${summary}, see ${ALERTS_INDEX}` } },
-      ...(r.notify.webhook ? { webhook: { webhook: { method: 'post', url: r.notify.webhook, headers: { 'content-type': 'application/json' }, body: '{{#toJson}}ctx.payload{{/toJson}}' } } } : {}),
-      ...(r.notify.email?.length ? { email: { email: { to: r.notify.email, subject: summary, body: { text: `${rule.name.ja}\n${rule.name.en}\n\n${rule.investigation.ja}\n\n${rule.investigation.en}` } } } } : {}),
+      index_alerts: { index: { index: ALERTS_INDEX } },
+      log: { logging: { level: 'warn', text: `${summary}: {{#ctx.payload._doc}}{{summary}}; {{/ctx.payload._doc}}see ${ALERTS_INDEX}` } },
+      ...(r.notify.webhook ? { webhook: { webhook: { method: 'post', url: r.notify.webhook, headers: { 'content-type': 'application/json' }, body: '{{#toJson}}ctx.payload._doc{{/toJson}}' } } } : {}),
+      ...(r.notify.email?.length
+        ? {
+            email: {
+              email: {
+                to: r.notify.email,
+                subject: summary,
+                body: { text: `${rule.name.ja}\n${rule.name.en}\n\n{{#ctx.payload._doc}}- {{summary}}\n  ${ALERTS_INDEX}: link_back.query = {{link_back.query}} ({{link_back.from}} .. {{link_back.to}})\n{{/ctx.payload._doc}}\n${rule.investigation.ja}\n\n${rule.investigation.en}` },
+              },
+            },
+          }
+        : {}),
     },
     metadata: {
       managed_by: PACK_ID,
@@ -78,6 +82,64 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
       severity: rule.severity,
       risk_score: rule.risk_score,
       report_fields: rule.logic.report_fields,
+      group_by: r.groupBy,
+      lookback_seconds: Math.round(lookbackMs(r) / 1000),
     },
   };
+}
+
+/** The watch's condition, on the search input's payload: anything found (grouped: any group left). */
+export function watchCondition(r: ResolvedRule): string {
+  return r.groupBy.length ? 'return ctx.payload.aggregations.groups.buckets.size() > 0;' : 'return ctx.payload.hits.total > 0;';
+}
+
+/**
+ * Painless statements that turn the search input's payload into a list `docs` of alert
+ * documents, one per hit or group. Each names the rule and its check, the offending
+ * host/user (the group's fields, or the hit's report fields), and links back: the saved
+ * search's id (the rule's id), a Lucene query that selects the group's events (or the event)
+ * and the window searched. Reads only ctx.payload, ctx.metadata and ctx.execution_time.
+ */
+export function alertDocsScript(r: ResolvedRule): string {
+  const common = [
+    `'rule': ['id': ctx.metadata.rule_id, 'check': ctx.metadata.check, 'name': ctx.metadata.name_en, 'name_ja': ctx.metadata.name_ja]`,
+    `'severity': ctx.metadata.severity`,
+    `'risk_score': ctx.metadata.risk_score`,
+    `'@timestamp': ctx.execution_time`,
+    `'watch_id': ctx.watch_id`,
+  ].join(', ');
+  const link = `'saved_search_id': ctx.metadata.rule_id, 'from': ctx.execution_time.minusSeconds((long) ctx.metadata.lookback_seconds).toInstant().toString(), 'to': ctx.execution_time.toInstant().toString()`;
+  // a value inside a Lucene phrase: backslash and double quote escaped
+  const quoted = (v: string) => `'"' + String.valueOf(${v}).replace('\\\\', '\\\\\\\\').replace('"', '\\\\"') + '"'`;
+  if (r.groupBy.length) {
+    return [
+      'List docs = new ArrayList();',
+      'for (def b : ctx.payload.aggregations.groups.buckets) {',
+      '  List keys = b.key instanceof List ? b.key : [b.key];',
+      '  Map group = new LinkedHashMap(); List terms = new ArrayList(); List parts = new ArrayList();',
+      '  for (int i = 0; i < ctx.metadata.group_by.size(); i++) {',
+      '    String f = ctx.metadata.group_by[i]; def v = keys[i];',
+      `    group[f] = v; terms.add(f + ':' + ${quoted('v')}); parts.add(f + '=' + v);`,
+      '  }',
+      `  docs.add([${common}, 'group': group, 'count': b.doc_count, 'summary': String.join(' ', parts) + ': ' + b.doc_count + ' event(s)', 'link_back': [${link}, 'query': String.join(' AND ', terms)]${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]);`,
+      '}',
+    ].join(' ');
+  }
+  return [
+    'List docs = new ArrayList();',
+    'for (def h : ctx.payload.hits.hits) {',
+    '  Map fields = new LinkedHashMap(); List parts = new ArrayList();',
+    '  for (String f : ctx.metadata.report_fields) {',
+    // walk the dotted name; through a list (nested attachments), collect from each element
+    '    def v = h._source;',
+    "    for (String p : f.splitOnToken('.')) {",
+    '      if (v instanceof Map) { v = v[p]; }',
+    '      else if (v instanceof List) { List out = new ArrayList(); for (def e : v) { if (e instanceof Map && e[p] != null) { out.add(e[p]); } } v = out.isEmpty() ? null : out; }',
+    '      else { v = null; }',
+    '    }',
+    "    if (v != null) { fields[f] = v; parts.add(f + '=' + v); }",
+    '  }',
+    `  docs.add([${common}, 'event': ['index': h._index, 'id': h._id], 'fields': fields, 'summary': String.join(' ', parts), 'link_back': [${link}, 'query': '_id:' + ${quoted('h._id')}], 'source': h._source]);`,
+    '}',
+  ].join(' ');
 }
