@@ -8,7 +8,7 @@ import { compileRules, type CompiledRule } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
 import { regularityScript } from '../../src/rules/render/aggregations.js';
 import { MONITOR_QUERY_CONDITION } from '../../src/rules/render/monitor.js';
-import { alertDocsScript, watchCondition } from '../../src/rules/render/watch.js';
+import { ALERTS_INDEX, alertDocsScript, watchCondition } from '../../src/rules/render/watch.js';
 import { CHECK_IDS } from '../../src/rules/schema.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
@@ -51,6 +51,7 @@ const coverage: Array<{ check: string; fired: boolean; silent: boolean; target: 
 beforeAll(async () => {
   await installPack(conn, ROOT, profile);
   for (const source of new Set(story.events.map((e) => e.source))) await conn.request('DELETE', `/_data_stream/logs-jpcert.${source}-${NAMESPACE}`);
+  await conn.request('DELETE', `/${ALERTS_INDEX}-${NAMESPACE}`);
   for (const e of story.events) {
     const body = e.doc ? structuredClone(e.doc) : { message: e.line };
     (body as Record<string, any>).labels = { ...((body as Record<string, any>).labels ?? {}), scenario_id: e.id };
@@ -212,6 +213,12 @@ describe.each(CHECK_IDS.filter((c) => story.expect[c]))('%s', (check) => {
       expect(docs.map((d) => d.source.labels.scenario_id).sort()).toEqual([...(exp.hits ?? [])].sort());
       for (const d of docs) expect(Object.keys(d.fields).length).toBeGreaterThan(0);
     }
+    // ...which the alerts index takes as Watcher's index action would send them
+    const bulk = docs.map((d) => `{"index":{}}\n${JSON.stringify(d)}\n`).join('');
+    const indexed = (await conn.request('POST', `/${ALERTS_INDEX}-${NAMESPACE}/_bulk?refresh=true`, bulk)).body as any;
+    expect(indexed.items.map((i: any) => i.index.error ?? i.index.status)).toEqual(docs.map(() => 201));
+    const stored = (await conn.request('POST', `/${ALERTS_INDEX}-${NAMESPACE}/_search`, { size: 0, query: { term: { 'rule.check': check } } })).body as any;
+    expect(stored.hits.total.value).toBe(docs.length);
     // ...and whose link-back query, run as a real search, finds that group's (or that) event(s)
     for (const d of docs) {
       expect(d.link_back.saved_search_id).toBe(rule.resolved.rule.id);
