@@ -98,7 +98,10 @@ export function watchCondition(r: ResolvedRule): string {
  * documents, one per hit or group. Each names the rule and its check, the offending
  * host/user (the group's fields, or the hit's report fields), and links back: the saved
  * search's id (the rule's id), a Lucene query that selects the group's events (or the event)
- * and the window searched. Reads only ctx.payload, ctx.metadata and ctx.execution_time.
+ * and the window searched. Each has a deterministic `_id` (which Watcher's index action takes
+ * as the document id), so that the overlapping look-back windows of successive runs update an
+ * alert instead of repeating it. Reads only ctx.payload, ctx.metadata, ctx.watch_id and
+ * ctx.execution_time.
  */
 export function alertDocsScript(r: ResolvedRule): string {
   const common = [
@@ -121,7 +124,9 @@ export function alertDocsScript(r: ResolvedRule): string {
       '    String f = ctx.metadata.group_by[i]; def v = keys[i];',
       `    group[f] = v; terms.add(f + ':' + ${quoted('v')}); parts.add(f + '=' + v);`,
       '  }',
-      `  docs.add([${common}, 'group': group, 'count': b.doc_count, 'summary': String.join(' ', parts) + ': ' + b.doc_count + ' event(s)', 'link_back': [${link}, 'query': String.join(' AND ', terms)]${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]);`,
+      // one alert per group and look-back period: a later run in the same period updates it
+      `  String id = ctx.metadata.rule_id + ':' + String.join('|', parts) + ':' + (ctx.execution_time.toInstant().toEpochMilli() / (1000L * (long) ctx.metadata.lookback_seconds));`,
+      `  docs.add(['_id': id, ${common}, 'group': group, 'count': b.doc_count, 'summary': String.join(' ', parts) + ': ' + b.doc_count + ' event(s)', 'link_back': [${link}, 'query': String.join(' AND ', terms)]${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]);`,
       '}',
     ].join(' ');
   }
@@ -139,7 +144,8 @@ export function alertDocsScript(r: ResolvedRule): string {
     '    }',
     "    if (v != null) { fields[f] = v; parts.add(f + '=' + v); }",
     '  }',
-    `  docs.add([${common}, 'event': ['index': h._index, 'id': h._id], 'fields': fields, 'summary': String.join(' ', parts), 'link_back': [${link}, 'query': '_id:' + ${quoted('h._id')}], 'source': h._source]);`,
+    // one alert per event: the overlapping look-back of the next run finds it again and overwrites it
+    `  docs.add(['_id': ctx.metadata.rule_id + ':' + h._index + ':' + h._id, ${common}, 'event': ['index': h._index, 'id': h._id], 'fields': fields, 'summary': String.join(' ', parts), 'link_back': [${link}, 'query': '_id:' + ${quoted('h._id')}], 'source': h._source]);`,
     '}',
   ].join(' ');
 }
