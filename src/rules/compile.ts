@@ -2,7 +2,8 @@ import { contentHash } from '../content/hash.js';
 import type { Profile } from '../content/profile.js';
 import type { LoadedRule } from './load.js';
 import { renderMonitor, type Monitor } from './render/monitor.js';
-import { indexPatternFor, renderSavedSearch, type SavedObject } from './render/saved-objects.js';
+import { operationalSearches } from './render/operational-searches.js';
+import { indexPatternFor, renderSavedSearch, savedSearch, type SavedObject } from './render/saved-objects.js';
 import { renderWatch, watchId, type WatchBody } from './render/watch.js';
 import { resolveRule, type ResolvedRule } from './resolve.js';
 
@@ -37,13 +38,15 @@ export function compileRules(loaded: LoadedRule[], profile: Profile): Compiled {
     };
   });
   const savedObjects = { kibana: [] as SavedObject[], dashboards: [] as SavedObject[] };
+  const operational = operationalSearches(profile, contentHash({ prefix: profile.indices.prefix }));
   for (const flavor of ['kibana', 'dashboards'] as const) {
     const patterns = new Map<string, SavedObject>();
-    for (const r of rules) {
-      const p = indexPatternFor(r.resolved.indices, flavor);
+    for (const indices of [...rules.map((r) => r.resolved.indices), ...operational.map((s) => s.indices)]) {
+      const p = indexPatternFor(indices, flavor);
       patterns.set(p.id, p);
     }
-    savedObjects[flavor] = [...patterns.values(), ...rules.map((r) => r.savedSearch[flavor])];
+    savedObjects[flavor] = [...patterns.values(), ...rules.map((r) => r.savedSearch[flavor]), ...operational.map((s) => savedSearch(s, flavor))];
   }
   return { rules, savedObjects };
 }
+

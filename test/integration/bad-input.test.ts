@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
 import { installPack } from '../../src/deploy/deploy.js';
+import { compileRules } from '../../src/rules/compile.js';
+import { loadRules } from '../../src/rules/load.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
 /**
@@ -72,4 +74,18 @@ describe.each(sources)('%s', (source) => {
       expect(doc!.error?.message).toEqual(expect.arrayContaining([expect.stringMatching(/^Processor '.+' with tag '.+' in pipeline 'jpcert-.+' failed with message/)]));
     }
   });
+});
+
+test('the "Pipeline failures" saved search lists exactly the lines that failed, not the parsed one', async () => {
+  const compiled = compileRules(loadRules(ROOT), DEFAULT_PROFILE);
+  const search = compiled.savedObjects.dashboards.find((o) => o.type === 'search' && String(o.attributes.title).includes('Pipeline failures'))!;
+  const pattern = compiled.savedObjects.dashboards.find((o) => o.id === search.references[0]!.id)!;
+  const source = JSON.parse(String((search.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON));
+  const index = 'logs-jpcert.windows-failures';
+  await conn.request('DELETE', `/_data_stream/${index}`);
+  for (const [id, message] of Object.entries({ good: firstFixtureLine('windows'), ...badLines('windows') })) await conn.request('PUT', `/${index}/_create/${id}?refresh=true`, { message });
+  const res = await conn.request('POST', `/${String(pattern.attributes.title)}/_search`, { size: 100, query: { bool: { filter: [source.filter[0].query, { prefix: { _index: `.ds-${index}-` } }] } } });
+  const ids = (res.body as { hits: { hits: Array<{ _id: string }> } }).hits.hits.map((h) => h._id).sort();
+  await conn.request('DELETE', `/_data_stream/${index}`);
+  expect(ids).toEqual(['binary', 'empty', 'megabyte', 'shift_jis', 'truncated']);
 });

@@ -125,7 +125,7 @@ test('profile values reach the artifacts, and a profile change changes the hash'
 test('ids are deterministic: the saved search is the rule id, the watch derives from it', () => {
   expect(compiled.rules[0]!.savedSearch.kibana.id).toBe(RULES.match!.id);
   expect(compiled.rules[0]!.watch.id).toBe(`jpcert-${RULES.match!.id}`);
-  expect(compiled.savedObjects.kibana.filter((o) => o.type === 'index-pattern').map((o) => o.id)).toEqual(['jpcert-logs-jpcert.squid', 'jpcert-logs-jpcert.windows', 'jpcert-logs-jpcert.squid-logs-jpcert.netscreen']);
+  expect(compiled.savedObjects.kibana.filter((o) => o.type === 'index-pattern').map((o) => o.id)).toEqual(['jpcert-logs-jpcert.squid', 'jpcert-logs-jpcert.windows', 'jpcert-logs-jpcert.squid-logs-jpcert.netscreen', 'jpcert-logs-jpcert.all', 'jpcert-alerts']);
 });
 
 describe('extensions', () => {

@@ -28,7 +28,9 @@ const VERSIONS: Record<Flavor, (type: SavedObject['type']) => Partial<SavedObjec
 };
 
 export function indexPatternId(title: string): string {
-  return `jpcert-${title.replace(/[^a-z0-9.]+/gi, '-').replace(/-+$/, '')}`;
+  // logs-jpcert.squid-* → jpcert-logs-jpcert.squid; logs-jpcert.*-* → jpcert-logs-jpcert.all
+  const name = title.replace(/-\*(?=,|$)/g, '').replace(/\*/g, 'all').replace(/[^a-z0-9.]+/gi, '-').replace(/-+$/, '');
+  return name.startsWith('jpcert-') ? name : `jpcert-${name}`;
 }
 
 export function indexPatternFor(indices: string[], flavor: Flavor): SavedObject {
@@ -42,12 +44,23 @@ export function indexPatternFor(indices: string[], flavor: Flavor): SavedObject 
   };
 }
 
-export function renderSavedSearch(r: ResolvedRule, flavor: Flavor, contentHash: string): SavedObject {
-  const rule = r.rule;
-  const pattern = indexPatternFor(r.indices, flavor);
+/** What a saved search shows: its selection (a DSL filter) over some indices, with columns. */
+export interface SearchSpec {
+  id: string;
+  title: string;
+  description: string;
+  /** the filter pill's label */
+  label: string;
+  indices: string[];
+  query: unknown;
+  columns: string[];
+}
+
+export function savedSearch(spec: SearchSpec, flavor: Flavor): SavedObject {
+  const pattern = indexPatternFor(spec.indices, flavor);
   const filter = {
-    meta: { alias: `${rule.check}: ${rule.name.en}`, negate: false, disabled: false, type: 'custom', key: 'query', value: JSON.stringify(r.query), indexRefName: 'kibanaSavedObjectMeta.searchSourceJSON.filter[0].meta.index' },
-    query: r.query,
+    meta: { alias: spec.label, negate: false, disabled: false, type: 'custom', key: 'query', value: JSON.stringify(spec.query), indexRefName: 'kibanaSavedObjectMeta.searchSourceJSON.filter[0].meta.index' },
+    query: spec.query,
     $state: { store: 'appState' },
   };
   const searchSource = {
@@ -57,11 +70,11 @@ export function renderSavedSearch(r: ResolvedRule, flavor: Flavor, contentHash: 
   };
   return {
     type: 'search',
-    id: rule.id,
+    id: spec.id,
     attributes: {
-      title: `[${rule.check}] ${rule.name.ja} / ${rule.name.en}`,
-      description: `${rule.description.ja}\n\n${rule.description.en}\n\n(${PACK_ID} ${contentHash})`,
-      columns: rule.logic.report_fields,
+      title: spec.title,
+      description: spec.description,
+      columns: spec.columns,
       sort: [['@timestamp', 'desc']],
       kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify(searchSource) },
     },
@@ -71,6 +84,22 @@ export function renderSavedSearch(r: ResolvedRule, flavor: Flavor, contentHash: 
     ],
     ...VERSIONS[flavor]('search'),
   };
+}
+
+export function renderSavedSearch(r: ResolvedRule, flavor: Flavor, contentHash: string): SavedObject {
+  const rule = r.rule;
+  return savedSearch(
+    {
+      id: rule.id,
+      title: `[${rule.check}] ${rule.name.ja} / ${rule.name.en}`,
+      description: `${rule.description.ja}\n\n${rule.description.en}\n\n(${PACK_ID} ${contentHash})`,
+      label: `${rule.check}: ${rule.name.en}`,
+      indices: r.indices,
+      query: r.query,
+      columns: rule.logic.report_fields,
+    },
+    flavor,
+  );
 }
 
 /** NDJSON for the UI's import API / Stack Management: index patterns first. */
