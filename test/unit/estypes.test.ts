@@ -126,12 +126,9 @@ const format = (f: Finding) => `${f.label} at ${f.path}: ${f.message}`;
 describe(`the pack against the Elasticsearch specification types (@elastic/elasticsearch ${estypesVersion(PACK_ROOT)})`, () => {
   const items = packItems();
   let findings: Finding[];
-  let elapsed = 0;
 
   beforeAll(() => {
-    const t = Date.now();
     findings = checkAgainstEstypes([...items, ...SELF_CHECK], PACK_ROOT);
-    elapsed = Date.now() - t;
   });
 
   it('covers every kind of object the pack deploys to Elasticsearch', () => {
@@ -157,11 +154,5 @@ describe(`the pack against the Elasticsearch specification types (@elastic/elast
     const got = findings.filter((f) => f.label === label);
     expect(got.map((f) => f.path)).toEqual(c.expected.map(([p]) => p));
     c.expected.forEach(([, message], i) => expect(got[i]!.message).toContain(message));
-  });
-
-  it('checks all objects in one program', () => {
-    // a few seconds on an idle machine; the bound is loose (a loaded CI runner) but catches
-    // a check that went per object (each program parses the 2 MB specification again)
-    expect(elapsed).toBeLessThan(60_000);
   });
 });
