@@ -2,6 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { interpolate } from '../content/load.js';
 import { withRuleDefaults, type Profile, type TimeRange } from '../content/profile.js';
 import { ContentError } from '../errors.js';
+import { checkQuerySubset } from './query-subset.js';
 import type { Condition, Rule } from './schema.js';
 
 /**
@@ -169,6 +170,8 @@ export function outsideBusinessHours(profile: Required<Profile>): Record<string,
 export function resolveRule(rule: Rule, profileIn: Profile, file = `rule ${rule.check}`): ResolvedRule {
   const profile = withRuleDefaults(profileIn);
   const logic = interpolate(rule.logic, profile, file) as Rule['logic'];
+  checkQuerySubset(logic.filter, 'logic.filter', file);
+  (logic.exclude ?? []).forEach((c, i) => checkQuerySubset(c, `logic.exclude[${i}]`, file));
   const filter: unknown[] = [expandExtensions(logic.filter, profile, file)];
   if (logic.outside_business_hours) filter.push(outsideBusinessHours(profile));
   const mustNot = (logic.exclude ?? []).map((c) => expandExtensions(c, profile, file));

@@ -1,0 +1,92 @@
+import { ContentError } from '../errors.js';
+
+/**
+ * The part of the query DSL a rule may use (rules/README.md, "Query DSL subset"): what
+ * Elasticsearch 8+ and OpenSearch 2+ both accept and every target (a saved search, a watch's
+ * search input, a monitor's query) can carry, plus the pack's extensions. A rule outside it
+ * fails the build here, naming the file and the clause's path, instead of being weakened or
+ * failing later on one engine only.
+ */
+
+type Options = readonly string[];
+
+/** Leaf clauses: `{ <kind>: { <field>: value | { options } } }`, with the options each takes. */
+const FIELD_CLAUSES: Record<string, { options: Options; bare: (v: unknown) => boolean }> = {
+  term: { options: ['value', 'case_insensitive'], bare: (v) => isScalar(v) },
+  terms: { options: [], bare: (v) => Array.isArray(v) && v.every(isScalar) },
+  range: { options: ['gte', 'gt', 'lte', 'lt'], bare: () => false },
+  wildcard: { options: ['value', 'case_insensitive'], bare: (v) => typeof v === 'string' },
+  prefix: { options: ['value', 'case_insensitive'], bare: (v) => typeof v === 'string' },
+  match_phrase: { options: ['query'], bare: (v) => typeof v === 'string' },
+};
+
+/** The pack's extensions and the keys each takes (expanded by resolve.ts). */
+const EXTENSIONS: Record<string, { required: Options; optional: Options } | 'true'> = {
+  wildcard_any: { required: ['field', 'patterns'], optional: [] },
+  domain_any: { required: ['field'], optional: ['domains', 'urls'] },
+  // written `{ not_from_admin_hosts: true }`: it reads the profile only
+  not_from_admin_hosts: 'true',
+};
+
+const BOOL_KEYS = ['filter', 'must', 'should', 'must_not', 'minimum_should_match'];
+
+const SUBSET = `bool, ${Object.keys(FIELD_CLAUSES).join(', ')}, exists, and the extensions ${Object.keys(EXTENSIONS).join(', ')}`;
+
+function isScalar(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Throws a ContentError for the first clause outside the subset. `path` names where it stands. */
+export function checkQuerySubset(clause: unknown, path: string, file: string): void {
+  const fail: (what: string, fix?: string) => never = (what, fix = `use only ${SUBSET} (rules/README.md, "Query DSL subset")`) => {
+    throw new ContentError(`${file}: ${path}: ${what}`, fix);
+  };
+  if (!isObject(clause)) fail(`a query clause must be an object with one key, got ${JSON.stringify(clause)}`);
+  const keys = Object.keys(clause);
+  if (keys.length !== 1) fail(`a query clause has exactly one key, got ${keys.length ? keys.join(', ') : 'none'}`);
+  const kind = keys[0]!;
+  const body = clause[kind];
+  const at = `${path}.${kind}`;
+
+  if (kind === 'bool') {
+    if (!isObject(body)) fail('bool takes an object');
+    for (const k of Object.keys(body)) if (!BOOL_KEYS.includes(k)) fail(`bool.${k} is not supported`, `bool takes ${BOOL_KEYS.join(', ')}`);
+    for (const occur of ['filter', 'must', 'should', 'must_not']) {
+      const v = body[occur];
+      if (v === undefined) continue;
+      const list = Array.isArray(v) ? v : [v];
+      list.forEach((c, i) => checkQuerySubset(c, Array.isArray(v) ? `${at}.${occur}[${i}]` : `${at}.${occur}`, file));
+    }
+    // the default differs between query and filter context: a rule must not depend on it
+    if (body.should !== undefined && body.minimum_should_match === undefined) fail('bool.should without minimum_should_match', 'state minimum_should_match (usually 1)');
+    return;
+  }
+  if (kind === 'exists') {
+    if (!isObject(body) || typeof body.field !== 'string' || Object.keys(body).length !== 1) fail('exists takes { field: <name> } only');
+    return;
+  }
+  const ext = EXTENSIONS[kind];
+  if (ext === 'true') {
+    if (body !== true) fail(`${kind} is written { ${kind}: true }`);
+    return;
+  }
+  if (ext) {
+    if (!isObject(body)) fail(`${kind} takes an object`);
+    for (const k of ext.required) if (body[k] === undefined) fail(`${kind} needs ${k}`);
+    for (const k of Object.keys(body)) if (![...ext.required, ...ext.optional].includes(k)) fail(`${kind}.${k} is not an option of the extension`, `${kind} takes ${[...ext.required, ...ext.optional].join(', ') || 'no option'}`);
+    return;
+  }
+  const leaf = FIELD_CLAUSES[kind];
+  if (!leaf) fail(`"${kind}" is not in the pack's query subset`);
+  if (!isObject(body) || Object.keys(body).length !== 1) fail(`${kind} takes exactly one field`);
+  const [field, value] = Object.entries(body)[0]!;
+  if (leaf.bare(value)) return;
+  if (!isObject(value)) fail(`${kind}.${field} has a value of the wrong form: ${JSON.stringify(value)}`);
+  const unknown = Object.keys(value).filter((k) => !leaf.options.includes(k));
+  if (unknown.length) fail(`${kind}.${field}.${unknown[0]} is not supported`, `${kind} takes ${leaf.options.join(', ')}`);
+  if (Object.keys(value).length === 0) fail(`${kind}.${field} is empty`);
+}
