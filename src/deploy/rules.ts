@@ -64,7 +64,7 @@ async function remoteMonitors(conn: Connection): Promise<RemoteMonitor[]> {
 }
 
 /** Where the saved searches went: build/ always, and the UIs given with --kibana / --dashboards. */
-function savedSearchNote(buildDir: string, dryRun: boolean, installedIn: Flavor[]): string {
+export function savedSearchNote(buildDir: string, dryRun: boolean, installedIn: Flavor[]): string {
   const files = `${path.join(buildDir, 'kibana.ndjson')} and dashboards.ndjson`;
   const prefix = dryRun ? '(dry run: nothing written) ' : '';
   if (!installedIn.length) return `${prefix}saved searches for Kibana and OpenSearch Dashboards: ${files} (import them in Stack Management / Dashboards Management > Saved objects, or deploy with --kibana / --dashboards)`;
