@@ -42,8 +42,12 @@ export async function deploySavedObjects(client: UiClient, compiled: Compiled, d
   const send = toImport(plan);
   if (!dryRun && send.length) {
     const names = new Map(plan.map((e) => [`${e.object.type}/${e.object.id}`, `${e.kind} ${e.name}`]));
-    await client.importObjects(send, (type, id) => names.get(`${type}/${id}`) ?? `${type} ${id}`);
+    const nameOf = (type: string, id: string) => names.get(`${type}/${id}`) ?? `${type} ${id}`;
+    const { renamed } = await client.importObjects(send, nameOf);
     for (const e of plan.filter((x) => x.action !== 'unchanged')) err(`${e.action}d ${e.kind} ${e.name} in ${product}`);
+    for (const r of renamed) {
+      err(`note: ${product} stored ${nameOf(r.type, r.id)} under the id ${r.destinationId} (its id is taken in another space); the next deploy will not recognise it and imports it again`);
+    }
   }
   out(`${dryRun ? 'dry run, nothing changed: ' : ''}${product} saved objects: ${send.length} change(s)`);
   return { flavor, plan, changed: send.length };

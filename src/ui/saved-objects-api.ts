@@ -130,9 +130,13 @@ export function uiReason(body: unknown): string {
 }
 
 /** Turns an HTTP error status of `t` into what the user should check. `what` names the request. */
-export function translateUiStatus(t: Pick<UiTarget, 'flavor' | 'url' | 'space'>, what: string, status: number, body: unknown): PackError {
+export function translateUiStatus(t: Pick<UiTarget, 'flavor' | 'url' | 'space'>, what: string, status: number, body: unknown, location?: string): PackError {
   const product = PRODUCT[t.flavor];
   const reason = uiReason(body);
+  if (status >= 300 && status < 400) {
+    // a proxy sending http:// to https://, or a base path added: the API does not follow redirects for a POST
+    return new UsageError(`${FLAG[t.flavor]} ${t.url} redirects (HTTP ${status} on ${what})${location ? ` to ${location}` : ''}`, `give ${product}'s address as it is served${location ? ', for example the one it redirects to, without its /api/... part' : ''}`);
+  }
   if (status === 401) {
     return new AuthError(`${product} at ${t.url} refused the credentials (HTTP 401)`, `${product} gets the cluster's credentials: check --username / PACK_USERNAME and PACK_PASSWORD${t.flavor === 'kibana' ? ', or --api-key / PACK_API_KEY' : ''}`);
   }
@@ -142,7 +146,7 @@ export function translateUiStatus(t: Pick<UiTarget, 'flavor' | 'url' | 'space'>,
   }
   if (status === 404) {
     if (t.space && /space/i.test(reason)) return new UsageError(`Kibana at ${t.url} has no space "${t.space}" (HTTP 404 on ${what})`, 'create it in Stack Management > Spaces, or pass the id of an existing space with --kibana-space');
-    return new UnsupportedEngineError(`${t.url} has no saved objects API (HTTP 404 on ${what}): it does not look like ${product}`, `check that ${FLAG[t.flavor]} points at ${product} (port 5601 by default, with its base path if it has one), not at the cluster`);
+    return new UnsupportedEngineError(`${t.url} does not look like ${product}: HTTP 404 on ${what}`, `check that ${FLAG[t.flavor]} points at ${product} (port 5601 by default, with its base path if it has one), not at the cluster`);
   }
   const other: Flavor = t.flavor === 'kibana' ? 'dashboards' : 'kibana';
   if (status === 400 && reason.includes(XSRF_HEADER[t.flavor])) {
@@ -222,6 +226,15 @@ export function importFailure(flavor: Flavor, body: unknown, nameOf: (type: stri
   return new RejectedObjectError(message, 'the other objects of the import were written; look at the object named above in build/rules and at the Kibana / Dashboards server log');
 }
 
+/**
+ * Objects an import stored under another id than the one sent. Kibana 8 does that when the
+ * id is taken in another space: the plan, which reads by id, will not find them there.
+ */
+export function renamedOnImport(body: unknown): Array<{ type: string; id: string; destinationId: string }> {
+  const results = (body as { successResults?: Array<{ type: string; id: string; destinationId?: string }> } | undefined)?.successResults ?? [];
+  return results.filter((r) => r.destinationId !== undefined && r.destinationId !== r.id).map((r) => ({ type: r.type, id: r.id, destinationId: r.destinationId! }));
+}
+
 export interface UiResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -265,22 +278,27 @@ export interface UiClient {
   info: UiInfo;
   bulkGet(objects: Array<{ type: string; id: string }>): Promise<StoredObject[]>;
   /** Imports `objects` with overwrite; throws a RejectedObjectError naming what failed. */
-  importObjects(objects: SavedObject[], nameOf: (type: string, id: string) => string): Promise<number>;
+  importObjects(objects: SavedObject[], nameOf: (type: string, id: string) => string): Promise<{ imported: number; renamed: ReturnType<typeof renamedOnImport> }>;
 }
 
 const FIRST_CONTACT_MS = 10_000;
+
+function locationOf(res: UiResponse): string | undefined {
+  const l = res.headers.location;
+  return typeof l === 'string' ? l : undefined;
+}
 const REQUEST_MS = 30_000;
 
 export async function connectUi(o: UiOptions): Promise<UiClient> {
   const t = validateUiOptions(o);
   const status = await send(t, 'GET', '/api/status', undefined, FIRST_CONTACT_MS);
   // Kibana answers 503 with its usual body while it is degraded: the name header still says who it is
-  if (status.status >= 300 && status.status !== 503) throw translateUiStatus(t, 'read its status (GET /api/status)', status.status, status.body);
+  if (status.status >= 300 && status.status !== 503) throw translateUiStatus(t, 'read its status (GET /api/status)', status.status, status.body, locationOf(status));
   const info = parseUiStatus(t, status.headers, status.body);
   if (status.status === 503) throw translateUiStatus(t, 'read its status (GET /api/status)', 503, status.body);
   const call = async (method: string, path: string, body: { data: Buffer; contentType: string } | undefined, what: string): Promise<unknown> => {
     const res = await send(t, method, apiPath(t, path), body, REQUEST_MS);
-    if (res.status >= 300) throw translateUiStatus(t, what, res.status, res.body);
+    if (res.status >= 300) throw translateUiStatus(t, what, res.status, res.body, locationOf(res));
     return res.body;
   };
   return {
@@ -292,12 +310,12 @@ export async function connectUi(o: UiOptions): Promise<UiClient> {
       return body?.saved_objects ?? [];
     },
     async importObjects(objects, nameOf) {
-      if (!objects.length) return 0;
+      if (!objects.length) return { imported: 0, renamed: [] };
       const { body, contentType } = multipartBody(toNdjson(objects));
       const res = await call('POST', '/api/saved_objects/_import?overwrite=true', { data: body, contentType }, 'import saved objects (POST /api/saved_objects/_import)');
       const failure = importFailure(t.flavor, res, nameOf);
       if (failure) throw failure;
-      return (res as { successCount?: number }).successCount ?? objects.length;
+      return { imported: (res as { successCount?: number }).successCount ?? objects.length, renamed: renamedOnImport(res) };
     },
   };
 }

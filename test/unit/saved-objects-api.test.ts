@@ -4,7 +4,7 @@ import path from 'node:path';
 import { translateNetworkError } from '../../src/cluster/connection.js';
 import { AuthError, ExitCode, PackError, RejectedObjectError, TlsError, UnreachableError, UnsupportedEngineError, UsageError } from '../../src/errors.js';
 import { uiOptions } from '../../src/cli/ui-flags.js';
-import { apiPath, importFailure, multipartBody, parseUiStatus, peerOf, translateUiStatus, uiHeaders, uiReason, validateUiOptions, type UiOptions } from '../../src/ui/saved-objects-api.js';
+import { apiPath, importFailure, renamedOnImport, multipartBody, parseUiStatus, peerOf, translateUiStatus, uiHeaders, uiReason, validateUiOptions, type UiOptions } from '../../src/ui/saved-objects-api.js';
 
 /** The pure parts of the Kibana / Dashboards client: no Kibana or Dashboards runs here. */
 
@@ -167,7 +167,7 @@ describe('translateUiStatus', () => {
   it('404 -> the URL is not Kibana / Dashboards (exit 6)', () => {
     const err = translateUiStatus(k, what, 404, { statusCode: 404, error: 'Not Found', message: 'Not Found' });
     expect(err).toBeInstanceOf(UnsupportedEngineError);
-    expect(err.message).toBe(`http://127.0.0.1:5601 has no saved objects API (HTTP 404 on ${what}): it does not look like Kibana`);
+    expect(err.message).toBe(`http://127.0.0.1:5601 does not look like Kibana: HTTP 404 on ${what}`);
     expect(err.hint).toContain('--kibana points at Kibana');
   });
 
@@ -190,6 +190,12 @@ describe('translateUiStatus', () => {
     const err = translateUiStatus(k, what, 400, { statusCode: 400, error: 'Bad Request', message: '[request body]: expected value of type [array]' });
     expect(err).toBeInstanceOf(RejectedObjectError);
     expect(err).toMatchObject({ exitCode: 7, message: `Kibana rejected ${what} (HTTP 400): [request body]: expected value of type [array]` });
+  });
+
+  it('a redirect (http:// to https://, a base path) -> usage error naming where to', () => {
+    const err = translateUiStatus(k, 'read its status (GET /api/status)', 301, '', 'https://127.0.0.1:5601/api/status');
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.message).toBe('--kibana http://127.0.0.1:5601 redirects (HTTP 301 on read its status (GET /api/status)) to https://127.0.0.1:5601/api/status');
   });
 
   it('uiReason falls back to error, then to the body', () => {
@@ -289,5 +295,13 @@ describe('importFailure', () => {
 
   it('an answer that is not an import result is a failure too', () => {
     expect(importFailure('kibana', { statusCode: 200 }, names)!.message).toBe('Kibana did not import the objects and gave no reason: {"statusCode":200}');
+  });
+});
+
+describe('renamedOnImport', () => {
+  it('lists objects Kibana stored under another id (the id is taken in another space)', () => {
+    const body = { success: true, successCount: 2, successResults: [{ type: 'index-pattern', id: 'p1' }, { type: 'search', id: 'r1', destinationId: 'f00' }, { type: 'search', id: 'r2', destinationId: 'r2' }] };
+    expect(renamedOnImport(body)).toEqual([{ type: 'search', id: 'r1', destinationId: 'f00' }]);
+    expect(renamedOnImport({ success: true })).toEqual([]);
   });
 });
