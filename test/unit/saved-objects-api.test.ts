@@ -137,6 +137,15 @@ describe('multipartBody', () => {
     expect(body.length).toBe(Buffer.byteLength(expected));
   });
 
+  it('reads back with a real multipart parser (Node\'s fetch Response) as the file sent', async () => {
+    const ndjson = '{"type":"search","id":"r1"}\n{"b":"日本"}\n';
+    const { body, contentType } = multipartBody(ndjson);
+    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
+    const file = form.get('file') as File;
+    expect([file.name, file.type, await file.text()]).toEqual(['jpcert.ndjson', 'application/ndjson', ndjson]);
+    expect([...form.keys()]).toEqual(['file']);
+  });
+
   it('a random boundary by default, never one that occurs in the content', () => {
     const a = multipartBody('x\n').contentType;
     expect(a).toMatch(/^multipart\/form-data; boundary=jpcert-[0-9a-f]{24}$/);
