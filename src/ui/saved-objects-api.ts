@@ -292,10 +292,13 @@ const REQUEST_MS = 30_000;
 export async function connectUi(o: UiOptions): Promise<UiClient> {
   const t = validateUiOptions(o);
   const status = await send(t, 'GET', '/api/status', undefined, FIRST_CONTACT_MS);
-  // Kibana answers 503 with its usual body while it is degraded: the name header still says who it is
-  if (status.status >= 300 && status.status !== 503) throw translateUiStatus(t, 'read its status (GET /api/status)', status.status, status.body, locationOf(status));
+  if (status.status === 503) {
+    // starting or degraded: say so, unless the name header already shows the wrong product
+    if (status.headers[NAME_HEADER.kibana] !== undefined || status.headers[NAME_HEADER.dashboards] !== undefined) parseUiStatus(t, status.headers, status.body);
+    throw translateUiStatus(t, 'read its status (GET /api/status)', 503, status.body);
+  }
+  if (status.status >= 300) throw translateUiStatus(t, 'read its status (GET /api/status)', status.status, status.body, locationOf(status));
   const info = parseUiStatus(t, status.headers, status.body);
-  if (status.status === 503) throw translateUiStatus(t, 'read its status (GET /api/status)', 503, status.body);
   const call = async (method: string, path: string, body: { data: Buffer; contentType: string } | undefined, what: string): Promise<unknown> => {
     const res = await send(t, method, apiPath(t, path), body, REQUEST_MS);
     if (res.status >= 300) throw translateUiStatus(t, what, res.status, res.body, locationOf(res));
