@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connect } from '../cluster/connection.js';
+import { connect, validateConnectionOptions } from '../cluster/connection.js';
 import { loadDesiredObjects } from '../content/load.js';
 import { loadProfile } from '../content/profile.js';
 import { UsageError } from '../errors.js';
@@ -9,9 +9,12 @@ import { compileRules } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
 import { planSummary, planTable } from '../deploy/report.js';
 import { PACK_ROOT } from '../paths.js';
+import { connectUi, validateUiOptions, type UiClient } from '../ui/saved-objects-api.js';
+import { deploySavedObjects, engineMismatchNote, uiBanner, type UiDeployment } from '../ui/deploy.js';
 import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
+import { addUiFlags, uiOptions, type UiFlags } from './ui-flags.js';
 
-export interface DeployFlags extends ConnectionFlags {
+export interface DeployFlags extends ConnectionFlags, UiFlags {
   profile?: string;
   dryRun?: boolean;
   prune?: boolean;
@@ -19,7 +22,7 @@ export interface DeployFlags extends ConnectionFlags {
 }
 
 export function addDeployFlags(cmd: Command): Command {
-  return cmd
+  return addUiFlags(cmd)
     .option('--profile <file>', 'site profile (YAML); see profiles/example.yml')
     .option('--dry-run', 'print the plan and change nothing')
     .option('--prune', 'also delete objects this pack installed before and no longer has')
@@ -27,15 +30,27 @@ export function addDeployFlags(cmd: Command): Command {
 }
 
 /** Connects, plans and applies; prints the plan table and what changed. */
-export async function runDeploy(flags: DeployFlags, url: string, out: (s: string) => void, err: (s: string) => void): Promise<DeployResult> {
+export async function runDeploy(flags: DeployFlags, url: string, out: (s: string) => void, err: (s: string) => void): Promise<DeployResult & { savedObjects: UiDeployment[] }> {
   // everything that can be checked offline is checked before the first network call
   const profile = loadProfile(flags.profile);
   if (flags.prune && !flags.yes && !flags.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
   loadDesiredObjects(PACK_ROOT, profile);
   const compiled = compileRules(loadRules(PACK_ROOT), profile);
+  validateConnectionOptions(connectionOptions(flags, url));
+  const uiTargets = uiOptions(flags);
+  for (const o of uiTargets) validateUiOptions(o);
   const conn = await connect(connectionOptions(flags, url));
   try {
     out(`cluster: ${conn.info.engine} ${conn.info.version} "${conn.info.clusterName}" at ${conn.url}`);
+    // a wrong --kibana / --dashboards fails here, before the cluster is changed
+    const uis: UiClient[] = [];
+    for (const o of uiTargets) {
+      const ui = await connectUi(o);
+      out(uiBanner(ui));
+      const note = engineMismatchNote(ui.target.flavor, conn.info.engine);
+      if (note) err(`note: ${note}`);
+      uis.push(ui);
+    }
     const { plan, orphans } = await planDeploy(conn, { root: PACK_ROOT, profile, prune: flags.prune ?? false });
     out(planTable(plan));
     out(`${flags.dryRun ? 'dry run, nothing changed: ' : ''}${planSummary(plan)}`);
@@ -43,7 +58,7 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
     const applied = flags.dryRun ? [] : await applyPlan(conn, plan, err);
     if (!flags.dryRun) out(`applied ${applied.length} change(s)`);
 
-    const rules = await planRules(conn, compiled, PACK_ROOT, flags.prune ?? false, flags.dryRun ?? false);
+    const rules = await planRules(conn, compiled, PACK_ROOT, flags.prune ?? false, flags.dryRun ?? false, uis.map((u) => u.target.flavor));
     out(`rules: ${rules.compiled.rules.length} compiled into ${rules.buildDir}`);
     if (rules.plan.length) {
       out(rules.plan.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}`).join('\n'));
@@ -57,7 +72,12 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
       out(`${flags.dryRun ? 'dry run, nothing changed: ' : ''}rules: ${changed.length} change(s)`);
     }
     for (const note of rules.notes) err(`note: ${note}`);
-    return { plan, applied, orphans };
+
+    const savedObjects: UiDeployment[] = [];
+    for (const ui of uis) {
+      savedObjects.push(await deploySavedObjects(ui, compiled, flags.dryRun ?? false, out, err));
+    }
+    return { plan, applied, orphans, savedObjects };
   } finally {
     await conn.close();
   }

@@ -1,7 +1,7 @@
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Client as OpenSearchClient } from '@opensearch-project/opensearch';
 import { existsSync, readFileSync } from 'node:fs';
-import { AuthError, RejectedObjectError, TlsError, UnreachableError, UnsupportedEngineError, UsageError } from '../errors.js';
+import { AuthError, RejectedObjectError, TlsError, UnreachableError, UnsupportedEngineError, UsageError, type PackError } from '../errors.js';
 
 /**
  * One connection to a cluster through the engine's official client, after checking the
@@ -50,26 +50,41 @@ interface Validated {
   ca?: string;
 }
 
-/** Checks every option before the first network call, saying how to fix what is wrong. */
-export function validateConnectionOptions(o: ConnectionOptions): Validated {
+/**
+ * Parses an http(s) address given with `flag`. Credentials in it are refused, never echoed:
+ * URLs end up in shell history and in the output of this tool.
+ */
+export function parseHttpUrl(value: string, flag: string, example: string): URL {
   let url: URL;
   try {
-    url = new URL(o.url);
+    url = new URL(value);
   } catch {
-    throw new UsageError(`--cluster "${o.url.replace(/\/\/[^/]*@/, '//***@')}" is not a URL`, 'give the full address, for example http://127.0.0.1:9200 or https://search.example.org:9200');
+    throw new UsageError(`${flag} "${value.replace(/\/\/[^/]*@/, '//***@')}" is not a URL`, `give the full address, for example ${example}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--cluster must start with http:// or https://, got "${url.protocol}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must start with http:// or https://, got "${url.protocol}"`);
   if (url.username || url.password) {
-    throw new UsageError('--cluster must not contain credentials', 'pass them with --username and PACK_PASSWORD (environment), or --api-key / PACK_API_KEY');
+    throw new UsageError(`${flag} must not contain credentials`, 'pass them with --username and PACK_PASSWORD (environment), or --api-key / PACK_API_KEY');
   }
+  return url;
+}
+
+/** Reads the PEM file given with --ca-cert, checking that it is one. */
+export function readCaCert(file: string): string {
+  if (!existsSync(file)) throw new UsageError(`--ca-cert ${file} does not exist`, 'give the path of the PEM file of the CA that signed the cluster certificate');
+  const ca = readFileSync(file, 'utf8');
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-cert ${file} is not a PEM certificate`);
+  return ca;
+}
+
+/** Checks every option before the first network call, saying how to fix what is wrong. */
+export function validateConnectionOptions(o: ConnectionOptions): Validated {
+  const url = parseHttpUrl(o.url, '--cluster', 'http://127.0.0.1:9200 or https://search.example.org:9200');
   if (o.password && !o.username) throw new UsageError('a password was given without a user name', 'set --username or PACK_USERNAME too');
   if (o.username && !o.password) throw new UsageError(`no password for user "${o.username}"`, 'set PACK_PASSWORD in the environment (or --password)');
   if (o.apiKey && o.username) throw new UsageError('give either --api-key or --username/--password, not both');
   let ca: string | undefined;
   if (o.caCert) {
-    if (!existsSync(o.caCert)) throw new UsageError(`--ca-cert ${o.caCert} does not exist`, 'give the path of the PEM file of the CA that signed the cluster certificate');
-    ca = readFileSync(o.caCert, 'utf8');
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-cert ${o.caCert} is not a PEM certificate`);
+    ca = readCaCert(o.caCert);
     if (url.protocol === 'http:') throw new UsageError('--ca-cert was given but --cluster uses http://', 'use https:// to talk TLS to the cluster');
   }
   const auth = o.apiKey ? { apiKey: o.apiKey } : o.username && o.password ? { username: o.username, password: o.password } : undefined;
@@ -118,6 +133,47 @@ function reasonOf(body: unknown): string {
   return JSON.stringify(body)?.slice(0, 300) ?? 'no reason given';
 }
 
+/** Who is at the other end of a connection, for messages and hints: the cluster, Kibana, ... */
+export interface Peer {
+  /** as it reads inside a sentence: "the cluster", "Kibana" */
+  name: string;
+  /** what to check when nothing answers */
+  reachHint: string;
+  /** what to check when the answer does not come in time */
+  timeoutHint: string;
+  /** what to check when TLS fails */
+  tlsHint: string;
+  /** what to check when an https:// connection is closed without an answer */
+  resetHint: string;
+}
+
+export const CLUSTER_PEER: Peer = {
+  name: 'the cluster',
+  reachHint: 'check the address and port, and that the cluster is running (`npm run cluster -- status` for the local one)',
+  timeoutHint: 'check the address and port, and that the cluster is running and not behind a firewall',
+  tlsHint: 'pass --ca-cert with the CA that signed the cluster certificate (or --insecure for a test cluster); for a plain-HTTP cluster use http://',
+  resetHint: 'check the address and that it is an Elasticsearch or OpenSearch HTTP port',
+};
+
+/** Turns a failure below HTTP (no answer, TLS, timeout, closed socket) into what to check. */
+export function translateNetworkError(err: unknown, url: string, timeoutMs: number, peer: Peer = CLUSTER_PEER): PackError {
+  const e = err as { name?: string };
+  const { code, message } = rootCause(err);
+  if (code && NETWORK_CODES.has(code)) {
+    return new UnreachableError(`cannot reach ${url}: ${message}`, peer.reachHint, { cause: err });
+  }
+  if ((code && TLS_CODES.has(code)) || /certificate|SSL|TLS|wrong version number/i.test(message)) {
+    return new TlsError(`TLS handshake with ${url} failed: ${message}`, peer.tlsHint, { cause: err });
+  }
+  if (e?.name === 'TimeoutError' || /timeout|timed out/i.test(message)) {
+    return new UnreachableError(`no answer from ${url} within ${timeoutMs / 1000}s`, peer.timeoutHint, { cause: err });
+  }
+  if (code === 'ECONNRESET' || /socket hang up/i.test(message)) {
+    return new UnreachableError(`${url} closed the connection: ${message}`, url.startsWith('http:') ? `${peer.name} may require HTTPS: try https://` : peer.resetHint, { cause: err });
+  }
+  return new UnreachableError(`cannot reach ${url}: ${message}`, peer.reachHint, { cause: err });
+}
+
 /** Turns a client error into what the user should check. `what` names the request. */
 export function translateError(err: unknown, url: string, what: string, timeoutMs: number): Error {
   const e = err as { name?: string; meta?: { statusCode?: number; body?: unknown } };
@@ -127,20 +183,7 @@ export function translateError(err: unknown, url: string, what: string, timeoutM
     if (status === 403) return new AuthError(`the user is not allowed to ${what} (HTTP 403): ${reasonOf(e.meta?.body)}`, 'use an account with cluster-admin rights (manage index templates, ingest pipelines)', { cause: err });
     return new RejectedObjectError(`the cluster rejected ${what} (HTTP ${status}): ${reasonOf(e.meta?.body)}`, undefined, { cause: err });
   }
-  const { code, message } = rootCause(err);
-  if (code && NETWORK_CODES.has(code)) {
-    return new UnreachableError(`cannot reach ${url}: ${message}`, 'check the address and port, and that the cluster is running (`npm run cluster -- status` for the local one)', { cause: err });
-  }
-  if ((code && TLS_CODES.has(code)) || /certificate|SSL|TLS|wrong version number/i.test(message)) {
-    return new TlsError(`TLS handshake with ${url} failed: ${message}`, 'pass --ca-cert with the CA that signed the cluster certificate (or --insecure for a test cluster); for a plain-HTTP cluster use http://', { cause: err });
-  }
-  if (e?.name === 'TimeoutError' || /timeout|timed out/i.test(message)) {
-    return new UnreachableError(`no answer from ${url} within ${timeoutMs / 1000}s`, 'check the address and port, and that the cluster is running and not behind a firewall', { cause: err });
-  }
-  if (code === 'ECONNRESET' || /socket hang up/i.test(message)) {
-    return new UnreachableError(`${url} closed the connection: ${message}`, url.startsWith('http:') ? 'the cluster may require HTTPS: try https://' : 'check the address and that it is an Elasticsearch or OpenSearch HTTP port', { cause: err });
-  }
-  return new UnreachableError(`cannot reach ${url}: ${message}`, 'check the address and port, and that the cluster is running (`npm run cluster -- status` for the local one)', { cause: err });
+  return translateNetworkError(err, url, timeoutMs);
 }
 
 type AnyClient = {

@@ -3,6 +3,7 @@ import type { Connection } from '../cluster/connection.js';
 import { PACK_ID } from '../content/load.js';
 import { RejectedObjectError } from '../errors.js';
 import type { Compiled } from '../rules/compile.js';
+import type { Flavor } from '../rules/render/saved-objects.js';
 import { writeBuild } from '../rules/write-build.js';
 
 /**
@@ -62,10 +63,18 @@ async function remoteMonitors(conn: Connection): Promise<RemoteMonitor[]> {
     .map((m) => ({ id: m.id, ruleId: m.meta?.rule_id, hash: m.meta?.content_hash }));
 }
 
-export async function planRules(conn: Connection, compiled: Compiled, root: string, prune: boolean, dryRun = false): Promise<RuleDeployment> {
+/** Where the saved searches went: build/ always, and the UIs given with --kibana / --dashboards. */
+export function savedSearchNote(buildDir: string, dryRun: boolean, installedIn: Flavor[]): string {
+  const files = `${path.join(buildDir, 'kibana.ndjson')} and dashboards.ndjson`;
+  const prefix = dryRun ? '(dry run: nothing written) ' : '';
+  if (!installedIn.length) return `${prefix}saved searches for Kibana and OpenSearch Dashboards: ${files} (import them in Stack Management / Dashboards Management > Saved objects, or deploy with --kibana / --dashboards)`;
+  return `${prefix}saved searches for Kibana and OpenSearch Dashboards: ${files}; ${installedIn.map((f) => (f === 'kibana' ? 'Kibana' : 'OpenSearch Dashboards')).join(' and ')} ${installedIn.length === 1 ? 'gets them through its API' : 'get them through their APIs'} below`;
+}
+
+export async function planRules(conn: Connection, compiled: Compiled, root: string, prune: boolean, dryRun = false, installedIn: Flavor[] = []): Promise<RuleDeployment> {
   const buildDir = path.join(root, 'build', 'rules');
   if (!dryRun) await writeBuild(compiled, buildDir);
-  const notes = [`${dryRun ? '(dry run: nothing written) ' : ''}saved searches for Kibana and OpenSearch Dashboards: ${path.join(buildDir, 'kibana.ndjson')} and dashboards.ndjson (import them in Stack Management / Dashboards Management > Saved objects)`];
+  const notes = [savedSearchNote(buildDir, dryRun, installedIn)];
   const plan: RulePlanEntry[] = [];
 
   if (conn.info.engine === 'opensearch') {

@@ -12,7 +12,7 @@ import { resolveRule, type ResolvedRule } from './resolve.js';
 export interface CompiledRule {
   resolved: ResolvedRule;
   file: string;
-  /** hash of the rule as resolved: changes when the rule or a profile value it uses changes */
+  /** hash of the rule's rendered artifacts: changes when the rule, a profile value it uses or a renderer changes */
   hash: string;
   watch: { id: string; body: WatchBody };
   monitor: Monitor;
@@ -27,7 +27,13 @@ export interface Compiled {
 export function compileRules(loaded: LoadedRule[], profile: Profile): Compiled {
   const rules = loaded.map(({ rule, file }) => {
     const resolved = resolveRule(rule, profile, file);
-    const hash = contentHash({ rule, indices: resolved.indices, query: resolved.query, groupBy: resolved.groupBy, conditions: resolved.conditions, baseline: resolved.baseline, tz: resolved.timezone });
+    // the hash covers what is sent, rendered with an empty hash: a change of the rule, of a
+    // profile value it uses, or of a renderer (a new pack version) changes it, and nothing else
+    const hash = contentHash({
+      watch: renderWatch(resolved, ''),
+      monitor: renderMonitor(resolved, ''),
+      savedSearch: [renderSavedSearch(resolved, 'kibana', ''), renderSavedSearch(resolved, 'dashboards', '')],
+    });
     return {
       resolved,
       file,
@@ -38,7 +44,8 @@ export function compileRules(loaded: LoadedRule[], profile: Profile): Compiled {
     };
   });
   const savedObjects = { kibana: [] as SavedObject[], dashboards: [] as SavedObject[] };
-  const operational = operationalSearches(profile, contentHash({ prefix: profile.indices.prefix }));
+  // hashed as rendered, like the rules' searches
+  const operational = operationalSearches(profile, contentHash(operationalSearches(profile, '')));
   for (const flavor of ['kibana', 'dashboards'] as const) {
     const patterns = new Map<string, SavedObject>();
     for (const indices of [...rules.map((r) => r.resolved.indices), ...operational.map((s) => s.indices)]) {
