@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MIN_MAJOR, parseInfo, translateError, validateConnectionOptions, type ConnectionOptions } from '../../src/cluster/connection.js';
 import { AuthError, ExitCode, PackError, RejectedObjectError, TlsError, UnreachableError, UnsupportedEngineError, UsageError } from '../../src/errors.js';
+import { thrown } from './thrown.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----\n';
 
@@ -20,15 +21,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function thrown(fn: () => unknown): PackError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PackError) return err;
-    throw err;
-  }
-  throw new Error('expected a throw');
-}
 
 function opts(o: Partial<ConnectionOptions>): ConnectionOptions {
   return { url: 'http://127.0.0.1:9200', engine: 'auto', ...o };

@@ -5,6 +5,7 @@ import { translateNetworkError } from '../../src/cluster/connection.js';
 import { AuthError, ExitCode, PackError, RejectedObjectError, TlsError, UnreachableError, UnsupportedEngineError, UsageError } from '../../src/errors.js';
 import { uiOptions } from '../../src/cli/ui-flags.js';
 import { apiPath, importFailure, renamedOnImport, multipartBody, parseUiStatus, peerOf, translateUiStatus, uiHeaders, uiReason, validateUiOptions, type UiOptions } from '../../src/ui/saved-objects-api.js';
+import { thrown } from './thrown.js';
 
 /** The pure parts of the Kibana / Dashboards client: no Kibana or Dashboards runs here. */
 
@@ -18,15 +19,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function thrown(fn: () => unknown): PackError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PackError) return err;
-    throw err;
-  }
-  throw new Error('expected a throw');
-}
 
 const kibana = (o: Partial<UiOptions> = {}): UiOptions => ({ flavor: 'kibana', url: 'http://127.0.0.1:5601', ...o });
 const dashboards = (o: Partial<UiOptions> = {}): UiOptions => ({ flavor: 'dashboards', url: 'http://127.0.0.1:5601', ...o });
