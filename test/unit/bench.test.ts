@@ -1,0 +1,67 @@
+import { addIngestDiff, formatTable, ingestMicrosPerDoc, ingestTotals, pipelineTable, splitTable, type BenchRow } from '../../src/bench/pipelines.js';
+
+const stats = (pipelines: Record<string, [number, number]>, node = 'n1') => ({
+  nodes: { [node]: { ingest: { pipelines: Object.fromEntries(Object.entries(pipelines).map(([k, [count, ms]]) => [k, { count, time_in_millis: ms, current: 0, failed: 0 }])) } } },
+});
+
+describe('ingest stats', () => {
+  it('sums pipelines over nodes', () => {
+    const body = { nodes: { ...stats({ a: [2, 10] }, 'n1').nodes, ...stats({ a: [3, 5], b: [1, 1] }, 'n2').nodes } };
+    expect(ingestTotals(body)).toEqual({ a: { count: 5, millis: 15 }, b: { count: 1, millis: 1 } });
+    expect(ingestTotals({})).toEqual({});
+  });
+
+  it('adds what ran between two readings, leaving out pipelines that ran nothing', () => {
+    const before = ingestTotals(stats({ a: [10, 100], idle: [4, 40] }));
+    const after = ingestTotals(stats({ a: [15, 160], idle: [4, 40], fresh: [2, 3] }));
+    const into = addIngestDiff({ a: { count: 1, millis: 1 } }, before, after);
+    expect(into).toEqual({ a: { count: 6, millis: 61 }, fresh: { count: 2, millis: 3 } });
+  });
+
+  it('µs per document over the named pipelines, undoing the per-batch crediting', () => {
+    // OpenSearch: two batches of 1000 documents, 100 ms and 50 ms, each credited to all 1000
+    const totals = { top: { count: 2000, millis: 150_000 }, final: { count: 2000, millis: 20_000 }, sub: { count: 500, millis: 7 } };
+    expect(ingestMicrosPerDoc(totals, 2000, ['top'], 1000)).toBeCloseTo(75);
+    expect(ingestMicrosPerDoc(totals, 2000, ['top', 'final'], 1000)).toBeCloseTo(85);
+    expect(ingestMicrosPerDoc({ top: { count: 4, millis: 2 } }, 4, ['top', 'missing'], 1)).toBeCloseTo(500);
+  });
+});
+
+describe('tables', () => {
+  it('pads columns to their widest cell', () => {
+    expect(formatTable(['a', 'long header'], [['wide cell', 'x']])).toBe('a          long header\nwide cell  x');
+  });
+
+  const row: BenchRow = {
+    source: 'bind',
+    corpus: 10,
+    docs: 1000,
+    rounds: 2,
+    raw: 10_000,
+    grok: 5000,
+    pack: 2000,
+    packDocs: 4000,
+    // two rounds of one 1000-document batch each: grok 50 ms, pack 200 + 20 ms per batch
+    legacyIngest: { 'bench-legacy-bind': { count: 2000, millis: 100_000 } },
+    packIngest: { 'jpcert-bind': { count: 2000, millis: 400_000 }, 'jpcert-bind-query': { count: 2000, millis: 3 }, 'jpcert-common-final': { count: 2000, millis: 40_000 } },
+    packPipelines: ['jpcert-bind', 'jpcert-common-final'],
+    ingestTimedPer: 1000,
+  };
+
+  it('splits the pack cost into ingest time and the pipeline-free document', () => {
+    const [header, line] = splitTable([row]).split('\n').map((l) => l.split(/\s{2,}/));
+    expect(header).toEqual(['source', 'pack µs/doc', 'pack ingest µs/doc', 'ingest share', 'legacy grok ingest µs/doc', 'pack docs, no pipeline docs/s', 'its cost vs none', 'its cost vs legacy grok']);
+    // 1e6 / 2000 docs/s = 500 µs; ingest (400 + 40) s·doc / 1000 / 2000 docs = 220 µs = 44%
+    expect(line).toEqual(['bind', '500.0', '220.0', '44%', '50.0', '4000', '2.50x', '1.25x']);
+  });
+
+  it('lists every pipeline per run, sub-pipelines marked', () => {
+    const lines = pipelineTable([row]).split('\n').map((l) => l.split(/\s{2,}/));
+    expect(lines.slice(1)).toEqual([
+      ['bind', 'bench-legacy-bind', '2000', '50.0'],
+      ['bind', 'jpcert-bind', '2000', '200.0'],
+      ['bind', 'jpcert-bind-query', '2000', '1.5', 'sub-pipeline, inside its caller; whole ms per run: a lower bound'],
+      ['bind', 'jpcert-common-final', '2000', '20.0'],
+    ]);
+  });
+});
