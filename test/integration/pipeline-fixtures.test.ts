@@ -71,6 +71,7 @@ async function simulateDocs(source: string, sources: Array<Record<string, unknow
     // a line that failed, or that carries no time at all, is stamped with the ingest time,
     // which differs from run to run
     if (typeof doc['@timestamp'] === 'string' && (doc.event?.kind === 'pipeline_error' || Date.parse(doc['@timestamp']) === Date.parse(d.doc._ingest?.timestamp ?? ''))) doc['@timestamp'] = '<ingest time>';
+    if (typeof doc.event?.ingested === 'string') doc.event.ingested = '<ingest time>';
     // a syslog timestamp has no year: the pipeline takes the current one and tags the document
     if (Array.isArray(doc.tags) && doc.tags.includes('timestamp_year_assumed') && typeof doc['@timestamp'] === 'string') doc['@timestamp'] = doc['@timestamp'].replace(/^\d{4}/, '<year>');
     return doc;
