@@ -63,8 +63,11 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
           destination_id: r.notify.channel_id,
           subject_template: { source: `[jpcert] ${r.rule.check} ${r.rule.name.en}`, lang: 'mustache' },
           message_template: { source: message, lang: 'mustache' },
-          throttle_enabled: false,
-          ...(grouped ? { action_execution_policy: { action_execution_scope: { per_alert: { actionable_alerts: ['NEW'] } } } } : {}),
+          // grouped: notify once per new group; plain: at most once per look-back window, since
+          // the overlapping windows of the next runs see the same events again
+          ...(grouped
+            ? { throttle_enabled: false, action_execution_policy: { action_execution_scope: { per_alert: { actionable_alerts: ['NEW'] } } } }
+            : { throttle_enabled: true, throttle: { value: Math.max(1, Math.round(lookbackMs(r) / 60_000)), unit: 'MINUTES' } }),
         },
       ]
     : [];
