@@ -59,7 +59,8 @@ export function parseHttpUrl(value: string, flag: string, example: string): URL 
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`${flag} "${value.replace(/\/\/[^/]*@/, '//***@')}" is not a URL`, `give the full address, for example ${example}`);
+    // (a password may hold a "/", so everything up to the last "@" goes)
+    throw new UsageError(`${flag} "${value.replace(/\/\/.*@/, '//***@')}" is not a URL`, `give the full address, for example ${example}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must start with http:// or https://, got "${url.protocol}"`);
   if (url.username || url.password) {

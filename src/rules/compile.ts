@@ -47,12 +47,13 @@ export function compileRules(loaded: LoadedRule[], profile: Profile): Compiled {
   // hashed as rendered, like the rules' searches
   const operational = operationalSearches(profile, contentHash(operationalSearches(profile, '')));
   for (const flavor of ['kibana', 'dashboards'] as const) {
+    const extra = operational.filter((s) => !s.only || s.only === flavor);
     const patterns = new Map<string, SavedObject>();
-    for (const indices of [...rules.map((r) => r.resolved.indices), ...operational.map((s) => s.indices)]) {
+    for (const indices of [...rules.map((r) => r.resolved.indices), ...extra.map((s) => s.indices)]) {
       const p = indexPatternFor(indices, flavor);
       patterns.set(p.id, p);
     }
-    savedObjects[flavor] = [...patterns.values(), ...rules.map((r) => r.savedSearch[flavor]), ...operational.map((s) => savedSearch(s, flavor))];
+    savedObjects[flavor] = [...patterns.values(), ...rules.map((r) => r.savedSearch[flavor]), ...extra.map(({ only: _only, ...s }) => savedSearch(s, flavor))];
   }
   return { rules, savedObjects };
 }

@@ -11,13 +11,23 @@ import { ContentError } from '../errors.js';
 type Options = readonly string[];
 
 /** Leaf clauses: `{ <kind>: { <field>: value | { options } } }`, with the options each takes. */
-const FIELD_CLAUSES: Record<string, { options: Options; bare: (v: unknown) => boolean }> = {
-  term: { options: ['value', 'case_insensitive'], bare: (v) => isScalar(v) },
-  terms: { options: [], bare: (v) => Array.isArray(v) && v.every(isScalar) },
-  range: { options: ['gte', 'gt', 'lte', 'lt'], bare: () => false },
-  wildcard: { options: ['value', 'case_insensitive'], bare: (v) => typeof v === 'string' },
-  prefix: { options: ['value', 'case_insensitive'], bare: (v) => typeof v === 'string' },
-  match_phrase: { options: ['query'], bare: (v) => typeof v === 'string' },
+interface FieldClause {
+  /** the short form `{ <kind>: { <field>: value } }` */
+  bare: (v: unknown) => boolean;
+  /** the object form's options and the type each must have */
+  options: Record<string, (v: unknown) => boolean>;
+  /** the object form's option that must be there */
+  required?: string;
+}
+const isString = (v: unknown) => typeof v === 'string';
+const isBoolean = (v: unknown) => typeof v === 'boolean';
+const FIELD_CLAUSES: Record<string, FieldClause> = {
+  term: { bare: isScalar, options: { value: isScalar, case_insensitive: isBoolean }, required: 'value' },
+  terms: { bare: (v) => Array.isArray(v) && v.every(isScalar), options: {} },
+  range: { bare: () => false, options: { gte: isScalar, gt: isScalar, lte: isScalar, lt: isScalar } },
+  wildcard: { bare: isString, options: { value: isString, case_insensitive: isBoolean }, required: 'value' },
+  prefix: { bare: isString, options: { value: isString, case_insensitive: isBoolean }, required: 'value' },
+  match_phrase: { bare: isString, options: { query: isString }, required: 'query' },
 };
 
 /** The pack's extensions and the keys each takes (expanded by resolve.ts). */
@@ -84,9 +94,16 @@ export function checkQuerySubset(clause: unknown, path: string, file: string): v
   if (!leaf) fail(`"${kind}" is not in the pack's query subset`);
   if (!isObject(body) || Object.keys(body).length !== 1) fail(`${kind} takes exactly one field`);
   const [field, value] = Object.entries(body)[0]!;
+  // the compiler adds the time window; a rule that sets its own would fight it
+  if (kind === 'range' && field === '@timestamp') fail('a range on @timestamp: the window is the rule\'s `window`', 'remove the range; set logic.window instead');
   if (leaf.bare(value)) return;
   if (!isObject(value)) fail(`${kind}.${field} has a value of the wrong form: ${JSON.stringify(value)}`);
-  const unknown = Object.keys(value).filter((k) => !leaf.options.includes(k));
-  if (unknown.length) fail(`${kind}.${field}.${unknown[0]} is not supported`, `${kind} takes ${leaf.options.join(', ')}`);
+  const names = Object.keys(leaf.options);
+  for (const [k, v] of Object.entries(value)) {
+    const ok = leaf.options[k];
+    if (!ok) fail(`${kind}.${field}.${k} is not supported`, `${kind} takes ${names.join(', ')}`);
+    if (!ok(v)) fail(`${kind}.${field}.${k} has a value of the wrong type: ${JSON.stringify(v)}`);
+  }
   if (Object.keys(value).length === 0) fail(`${kind}.${field} is empty`);
+  if (leaf.required && value[leaf.required] === undefined) fail(`${kind}.${field} needs ${leaf.required}`);
 }

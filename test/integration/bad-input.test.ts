@@ -83,9 +83,13 @@ test('the "Pipeline failures" saved search lists exactly the lines that failed, 
   const source = JSON.parse(String((search.attributes.kibanaSavedObjectMeta as { searchSourceJSON: string }).searchSourceJSON));
   const index = 'logs-jpcert.windows-failures';
   await conn.request('DELETE', `/_data_stream/${index}`);
-  for (const [id, message] of Object.entries({ good: firstFixtureLine('windows'), ...badLines('windows') })) await conn.request('PUT', `/${index}/_create/${id}?refresh=true`, { message });
-  const res = await conn.request('POST', `/${String(pattern.attributes.title)}/_search`, { size: 100, query: { bool: { filter: [source.filter[0].query, { prefix: { _index: `.ds-${index}-` } }] } } });
-  const ids = (res.body as { hits: { hits: Array<{ _id: string }> } }).hits.hits.map((h) => h._id).sort();
-  await conn.request('DELETE', `/_data_stream/${index}`);
+  let ids: string[];
+  try {
+    for (const [id, message] of Object.entries({ good: firstFixtureLine('windows'), ...badLines('windows') })) await conn.request('PUT', `/${index}/_create/${id}?refresh=true`, { message });
+    const res = await conn.request('POST', `/${String(pattern.attributes.title)}/_search`, { size: 100, query: { bool: { filter: [source.filter[0].query, { prefix: { _index: `.ds-${index}-` } }] } } });
+    ids = (res.body as { hits: { hits: Array<{ _id: string }> } }).hits.hits.map((h) => h._id).sort();
+  } finally {
+    await conn.request('DELETE', `/_data_stream/${index}`);
+  }
   expect(ids).toEqual(['binary', 'empty', 'megabyte', 'shift_jis', 'truncated']);
 });

@@ -6,9 +6,9 @@ import { loadProfile } from '../../src/content/profile.js';
 import { installPack } from '../../src/deploy/deploy.js';
 import { compileRules, type CompiledRule } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
-import { regularityScript } from '../../src/rules/render/aggregations.js';
+import { lookbackMs, regularityScript } from '../../src/rules/render/aggregations.js';
 import { MONITOR_QUERY_CONDITION } from '../../src/rules/render/monitor.js';
-import { ALERTS_INDEX, alertDocsScript, watchCondition } from '../../src/rules/render/watch.js';
+import { ALERTS_INDEX, watchCondition } from '../../src/rules/render/watch.js';
 import { CHECK_IDS } from '../../src/rules/schema.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
@@ -106,19 +106,26 @@ async function condition(source: string, ctx: unknown): Promise<boolean> {
 }
 
 /**
- * The watch's transform statements, run by the engine's Painless (in an ingest script, whose
- * ctx is a map as Watcher's is) on a Watcher-shaped context: payload, metadata, watch_id and
- * execution_time (a ZonedDateTime, as Watcher gives it).
+ * The watch's transform, its source verbatim, run by the engine's Painless (in an ingest
+ * script, whose ctx is a map as Watcher's is) on a Watcher-shaped context: payload, metadata,
+ * watch_id and execution_time (a ZonedDateTime, as Watcher gives it). An ingest script
+ * returns nothing, so the transform's final `return <payload>;` is kept as ctx._payload.
  */
-async function alertDocs(rule: CompiledRule, payload: unknown, runAt: number): Promise<any[]> {
-  const script = `ctx.execution_time = ZonedDateTime.parse(params.run_at); ${alertDocsScript(rule.resolved)} ctx._alerts = docs;`;
+async function transformed(rule: CompiledRule, payload: unknown, runAt: number): Promise<{ _doc: any[]; total: number }> {
+  const source = (rule.watch.body.transform as { script: { source: string } }).script.source;
+  const body = source.replace(/return (\[[^;]*\]);\s*$/, 'ctx._payload = $1;');
+  expect(body).not.toBe(source);
   const res = await conn.request('POST', '/_ingest/pipeline/_simulate', {
-    pipeline: { processors: [{ script: { lang: 'painless', source: script, params: { run_at: new Date(runAt).toISOString() } } }] },
+    pipeline: { processors: [{ script: { lang: 'painless', source: `ctx.execution_time = ZonedDateTime.parse(params.run_at); ${body}`, params: { run_at: new Date(runAt).toISOString() } } }] },
     docs: [{ _source: { payload, metadata: rule.watch.body.metadata, watch_id: rule.watch.id } }],
   });
-  const doc = (res.body as { docs: Array<{ doc?: { _source: { _alerts: any[] } }; error?: unknown }> }).docs[0]!;
+  const doc = (res.body as { docs: Array<{ doc?: { _source: { _payload: { _doc: any[]; total: number } } }; error?: unknown }> }).docs[0]!;
   expect(doc.error).toBeUndefined();
-  return doc.doc!._source._alerts;
+  return doc.doc!._source._payload;
+}
+
+async function alertDocs(rule: CompiledRule, payload: unknown, runAt: number): Promise<any[]> {
+  return (await transformed(rule, payload, runAt))._doc;
 }
 
 const byCheck = new Map<string, CompiledRule>(compiled.rules.map((r) => [r.resolved.rule.check, r]));
@@ -175,7 +182,7 @@ describe.each(CHECK_IDS.filter((c) => story.expect[c]))('%s', (check) => {
     const rule = r();
     const request = at(rule.watch.body.input!.search!.request, runAt);
     const indices = request.indices.map((i: string) => i.replace(/-\*$/, `-${NAMESPACE}`)).join(',');
-    const res = await conn.request('POST', `/${indices}/_search?allow_no_indices=true&ignore_unavailable=true&rest_total_hits_as_int=true`, rule.resolved.groupBy.length ? request.body : { ...request.body, size: 500 });
+    const res = await conn.request('POST', `/${indices}/_search?allow_no_indices=true&ignore_unavailable=true&rest_total_hits_as_int=true`, request.body);
     expect(res.status).toBe(200);
     const result = res.body as any;
     const expected = (exp.hits ?? exp.groups ?? []).length > 0;
@@ -204,7 +211,9 @@ describe.each(CHECK_IDS.filter((c) => story.expect[c]))('%s', (check) => {
     }
 
     // the transform's alert documents: one per group or hit, naming the rule and the offender
-    const docs = await alertDocs(rule, result, runAt);
+    const payload = await transformed(rule, result, runAt);
+    expect(payload.total).toBe(result.hits.total);
+    const docs = payload._doc;
     expect(docs.map((d) => d.rule.check)).toEqual(docs.map(() => check));
     if (rule.resolved.groupBy.length) {
       const named = docs.map((d) => rule.resolved.groupBy.map((f) => String(d.group[f])));
@@ -226,6 +235,11 @@ describe.each(CHECK_IDS.filter((c) => story.expect[c]))('%s', (check) => {
     const nextRun = await alertDocs(rule, result, runAt + 1000);
     expect(nextRun.map((d) => d._id).sort()).toEqual(docs.map((d) => d._id).sort());
     expect(await store(nextRun)).toBe(docs.length);
+    // a whole look-back period later, an event is still the same alert; a group still firing
+    // is a new one
+    const nextPeriod = (await alertDocs(rule, result, runAt + lookbackMs(rule.resolved))).map((d) => d._id as string);
+    const before = new Set(docs.map((d) => d._id as string));
+    expect(nextPeriod.filter((id) => before.has(id)).length).toBe(rule.resolved.groupBy.length ? 0 : docs.length);
     // ...and whose link-back query, run as a real search, finds that group's (or that) event(s)
     for (const d of docs) {
       expect(d.link_back.saved_search_id).toBe(rule.resolved.rule.id);

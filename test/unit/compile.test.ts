@@ -125,7 +125,9 @@ test('profile values reach the artifacts, and a profile change changes the hash'
 test('ids are deterministic: the saved search is the rule id, the watch derives from it', () => {
   expect(compiled.rules[0]!.savedSearch.kibana.id).toBe(RULES.match!.id);
   expect(compiled.rules[0]!.watch.id).toBe(`jpcert-${RULES.match!.id}`);
-  expect(compiled.savedObjects.kibana.filter((o) => o.type === 'index-pattern').map((o) => o.id)).toEqual(['jpcert-logs-jpcert.squid', 'jpcert-logs-jpcert.windows', 'jpcert-logs-jpcert.squid-logs-jpcert.netscreen', 'jpcert-logs-jpcert.all', 'jpcert-alerts']);
+  expect(compiled.savedObjects.kibana.filter((o) => o.type === 'index-pattern').map((o) => o.id)).toEqual(['jpcert-logs-jpcert.squid', 'jpcert-logs-jpcert.windows', 'jpcert-logs-jpcert.squid-logs-jpcert.netscreen', 'jpcert-logs-jpcert.all', 'jpcert-jpcert-alerts']);
+  // the alerts index is Watcher's: Dashboards gets no search over it
+  expect(compiled.savedObjects.dashboards.filter((o) => o.type === 'index-pattern').map((o) => o.id)).not.toContain('jpcert-jpcert-alerts');
 });
 
 describe('extensions', () => {

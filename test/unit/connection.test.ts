@@ -243,4 +243,10 @@ describe('findings from review', () => {
   test('an unparseable URL with credentials does not echo the password', () => {
     expect(() => validateConnectionOptions({ url: 'http://admin:s3cret@host:99999', engine: 'auto' })).toThrow(/--cluster "http:\/\/\*\*\*@host:99999" is not a URL/);
   });
+
+  test('nor a password that holds a "/" (which makes the URL unparseable)', () => {
+    const err = thrown(() => validateConnectionOptions({ url: 'https://u:pa/ss@host:9200', engine: 'auto' }));
+    expect(err.message).toBe('--cluster "https://***@host:9200" is not a URL');
+    expect(err.message).not.toContain('pa/ss');
+  });
 });

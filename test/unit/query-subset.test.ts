@@ -15,6 +15,8 @@ test.each([
   ['wildcard', { wildcard: { 'url.path': { value: '*.exe', case_insensitive: true } } }],
   ['prefix', { prefix: { 'url.original': 'http://' } }],
   ['match_phrase', { match_phrase: { message: 'client denied' } }],
+  ['match_phrase, object form', { match_phrase: { message: { query: 'client denied' } } }],
+  ['prefix, object form', { prefix: { 'url.original': { value: 'http://', case_insensitive: true } } }],
   ['extension wildcard_any', { wildcard_any: { field: 'file.name', patterns: ['*.exe'] } }],
   ['extension domain_any', { domain_any: { field: 'url.domain', domains: ['example.com'] } }],
   ['extension not_from_admin_hosts', { not_from_admin_hosts: true }],
@@ -36,6 +38,12 @@ test.each([
   ['an extension with a wrong option', { wildcard_any: { field: 'f', patterns: [], values: [] } }, 'wildcard_any.values is not an option of the extension'],
   ['an extension missing its field', { domain_any: { domains: ['x'] } }, 'domain_any needs field'],
   ['not_from_admin_hosts not written as true', { not_from_admin_hosts: {} }, 'not_from_admin_hosts is written { not_from_admin_hosts: true }'],
+  ['an object form without its value', { term: { a: { case_insensitive: true } } }, 'term.a needs value'],
+  ['a list as a term value', { term: { a: { value: [1, 2] } } }, 'term.a.value has a value of the wrong type: [1,2]'],
+  ['an object as a range bound', { range: { a: { gte: {} } } }, 'range.a.gte has a value of the wrong type'],
+  ['a number as a wildcard pattern', { wildcard: { a: { value: 5 } } }, 'wildcard.a.value has a value of the wrong type: 5'],
+  ['a string as case_insensitive', { prefix: { a: { value: 'x', case_insensitive: 'yes' } } }, 'prefix.a.case_insensitive has a value of the wrong type'],
+  ['a range on @timestamp', { range: { '@timestamp': { gte: 'now-1d' } } }, "a range on @timestamp: the window is the rule's `window`"],
   ['a list where a clause stands', [{ term: { a: 1 } }], 'a query clause must be an object'],
 ])('rejects %s, naming the file and the path', (_name, clause, message) => {
   expect(check(clause)).toThrow(ContentError);

@@ -23,6 +23,9 @@ export interface Monitor {
 /** Alerting severities run from 1 (highest) to 5. */
 export const MONITOR_SEVERITY = { critical: '1', high: '2', medium: '3', low: '4' } as const;
 
+/** Alerting refuses a longer action throttle (plugins.alerting.action_throttle_max_value, 24h by default). */
+const MAX_THROTTLE_MINUTES = 24 * 60;
+
 /** A query-level trigger's condition: the search found something. */
 export const MONITOR_QUERY_CONDITION = 'ctx.results[0].hits.total.value > 0';
 
@@ -67,7 +70,7 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
           // the overlapping windows of the next runs see the same events again
           ...(grouped
             ? { throttle_enabled: false, action_execution_policy: { action_execution_scope: { per_alert: { actionable_alerts: ['NEW'] } } } }
-            : { throttle_enabled: true, throttle: { value: Math.max(1, Math.round(lookbackMs(r) / 60_000)), unit: 'MINUTES' } }),
+            : { throttle_enabled: true, throttle: { value: Math.min(MAX_THROTTLE_MINUTES, Math.max(1, Math.round(lookbackMs(r) / 60_000))), unit: 'MINUTES' } }),
         },
       ]
     : [];

@@ -1,15 +1,16 @@
 import { PACK_ID } from '../../content/load.js';
 import type { Profile } from '../../content/profile.js';
-import type { SearchSpec } from './saved-objects.js';
+import type { Flavor, SearchSpec } from './saved-objects.js';
 import { ALERTS_INDEX } from './watch.js';
 
 /**
  * Two saved searches that belong to no check but that the SOC needs every day: the log lines
  * the pipelines could not parse (kept in their data stream with event.kind: pipeline_error,
- * the raw line and the reason), and the alerts the watches wrote. Fixed UUIDs (v5 of the
+ * the raw line and the reason), and (Kibana only) the alerts the watches wrote. Fixed UUIDs (v5 of the
  * pack's name and the search's), so a deploy updates them in place.
  */
-export function operationalSearches(profile: Profile, contentHash: string): SearchSpec[] {
+/** `only`: the UIs the search is for (default both). */
+export function operationalSearches(profile: Profile, contentHash: string): Array<SearchSpec & { only?: Flavor }> {
   const tag = `(${PACK_ID} ${contentHash})`;
   return [
     {
@@ -29,6 +30,8 @@ export function operationalSearches(profile: Profile, contentHash: string): Sear
       indices: [ALERTS_INDEX],
       query: { exists: { field: 'rule.check' } },
       columns: ['rule.check', 'severity', 'summary', 'link_back.query'],
+      // only Watcher writes this index; OpenSearch's alerts are Alerting's own
+      only: 'kibana',
     },
   ];
 }

@@ -29,8 +29,7 @@ const VERSIONS: Record<Flavor, (type: SavedObject['type']) => Partial<SavedObjec
 
 export function indexPatternId(title: string): string {
   // logs-jpcert.squid-* → jpcert-logs-jpcert.squid; logs-jpcert.*-* → jpcert-logs-jpcert.all
-  const name = title.replace(/-\*(?=,|$)/g, '').replace(/\*/g, 'all').replace(/[^a-z0-9.]+/gi, '-').replace(/-+$/, '');
-  return name.startsWith('jpcert-') ? name : `jpcert-${name}`;
+  return `jpcert-${title.replace(/-\*(?=,|$)/g, '').replace(/\*/g, 'all').replace(/[^a-z0-9.]+/gi, '-').replace(/-+$/, '')}`;
 }
 
 export function indexPatternFor(indices: string[], flavor: Flavor): SavedObject {

@@ -54,11 +54,12 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
     input: { search: { request: { indices: r.indices, rest_total_hits_as_int: true, body } } },
     condition: { script: { source: watchCondition(r), lang: 'painless' } },
     // after the condition, the payload becomes the alert documents (`_doc`), which every action uses
-    transform: { script: { source: `${alertDocsScript(r)} return ['_doc': docs];`, lang: 'painless' } },
+    // (`total`: how many events matched, of which at most the newest 20 become alerts)
+    transform: { script: { source: `${alertDocsScript(r)} return ['_doc': docs, 'total': ctx.payload.hits.total];`, lang: 'painless' } },
     throttle_period: seconds(r.scheduleMs),
     actions: {
       index_alerts: { index: { index: ALERTS_INDEX } },
-      log: { logging: { level: 'warn', text: `${summary}: {{#ctx.payload._doc}}{{summary}}; {{/ctx.payload._doc}}see ${ALERTS_INDEX}` } },
+      log: { logging: { level: 'warn', text: `${summary}: {{ctx.payload.total}} event(s): {{#ctx.payload._doc}}{{summary}}; {{/ctx.payload._doc}}see ${ALERTS_INDEX}` } },
       ...(r.notify.webhook ? { webhook: { webhook: { method: 'post', url: r.notify.webhook, headers: { 'content-type': 'application/json' }, body: '{{#toJson}}ctx.payload._doc{{/toJson}}' } } } : {}),
       ...(r.notify.email?.length
         ? {
@@ -124,8 +125,11 @@ export function alertDocsScript(r: ResolvedRule): string {
       '    String f = ctx.metadata.group_by[i]; def v = keys[i];',
       `    group[f] = v; terms.add(f + ':' + ${quoted('v')}); parts.add(f + '=' + v);`,
       '  }',
-      // one alert per group and look-back period: a later run in the same period updates it
-      `  String id = ctx.metadata.rule_id + ':' + String.join('|', parts) + ':' + (ctx.execution_time.toInstant().toEpochMilli() / (1000L * (long) ctx.metadata.lookback_seconds));`,
+      // one alert per group and look-back period (periods aligned to the epoch): a later run in
+      // the same period updates it; a group still firing in the next period alerts again
+      // (a document id has at most 512 bytes: a long key, a user agent say, is cut and hashed)
+      "  String key = String.join('|', parts); if (key.length() > 200) { key = key.substring(0, 200) + '#' + Integer.toHexString(key.hashCode()); }",
+      `  String id = ctx.metadata.rule_id + ':' + key + ':' + (ctx.execution_time.toInstant().toEpochMilli() / (1000L * (long) ctx.metadata.lookback_seconds));`,
       `  docs.add(['_id': id, ${common}, 'group': group, 'count': b.doc_count, 'summary': String.join(' ', parts) + ': ' + b.doc_count + ' event(s)', 'link_back': [${link}, 'query': String.join(' AND ', terms)]${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]);`,
       '}',
     ].join(' ');
