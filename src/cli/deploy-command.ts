@@ -75,7 +75,7 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
 
     const savedObjects: UiDeployment[] = [];
     for (const ui of uis) {
-      savedObjects.push(await deploySavedObjects(ui, compiled, flags.dryRun ?? false, out, err));
+      savedObjects.push(await deploySavedObjects(ui, compiled, flags.dryRun ?? false, out, err, flags.prune ?? false));
     }
     return { plan, applied, orphans, savedObjects };
   } finally {

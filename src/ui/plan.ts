@@ -12,7 +12,7 @@ import type { Flavor, SavedObject } from '../rules/render/saved-objects.js';
  */
 
 export type UiKind = 'index pattern' | 'saved search';
-export type UiAction = 'create' | 'update' | 'unchanged';
+export type UiAction = 'create' | 'update' | 'unchanged' | 'delete';
 
 export interface UiObject {
   kind: UiKind;
@@ -78,9 +78,21 @@ export function planUiObjects(desired: UiObject[], stored: Stored[], product: st
   });
 }
 
-/** What an import must send: the changed objects, index patterns before the searches that use them. */
+/**
+ * With --prune: the saved searches this pack wrote (its tag ends their description) that
+ * the pack no longer has, from a `_find` answer. Index patterns stay: a user's own searches
+ * may use them.
+ */
+export function pruneUiSearches(desired: UiObject[], found: Stored[]): UiPlanEntry[] {
+  const wanted = new Set(desired.map((d) => `${d.object.type}/${d.object.id}`));
+  return found
+    .filter((s) => s.type === 'search' && !s.error && packTag(s.attributes?.description) !== undefined && !wanted.has(`search/${s.id}`))
+    .map((s) => ({ kind: 'saved search', name: String(s.attributes?.title ?? s.id), action: 'delete', object: { type: 'search', id: s.id, attributes: s.attributes ?? {}, references: [] } }));
+}
+
+/** What an import must send: the created and updated objects, index patterns before the searches that use them. */
 export function toImport(plan: UiPlanEntry[]): SavedObject[] {
-  const changed = plan.filter((e) => e.action !== 'unchanged').map((e) => e.object);
+  const changed = plan.filter((e) => e.action === 'create' || e.action === 'update').map((e) => e.object);
   return [...changed.filter((o) => o.type === 'index-pattern'), ...changed.filter((o) => o.type !== 'index-pattern')];
 }
 

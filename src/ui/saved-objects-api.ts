@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { parseHttpUrl, readCaCert, translateNetworkError, type Peer } from '../cluster/connection.js';
+import { PACK_ID } from '../content/load.js';
 import { AuthError, RejectedObjectError, UnreachableError, UnsupportedEngineError, UsageError, type PackError } from '../errors.js';
 import { toNdjson, type Flavor, type SavedObject } from '../rules/render/saved-objects.js';
 
@@ -32,6 +33,8 @@ export interface UiOptions {
   url: string;
   /** a Kibana space id; undefined or "default" is the default space */
   space?: string;
+  /** a Dashboards tenant of the security plugin (global, private or a custom one) */
+  tenant?: string;
   username?: string;
   password?: string;
   apiKey?: string;
@@ -46,6 +49,7 @@ export interface UiTarget {
   /** base address without a trailing slash; a base path (server.basePath) is kept */
   url: string;
   space?: string;
+  tenant?: string;
   auth?: UiAuth;
   ca?: string;
   insecure: boolean;
@@ -72,6 +76,10 @@ export function validateUiOptions(o: UiOptions): UiTarget {
     }
     if (o.space !== 'default') space = o.space;
   }
+  if (o.tenant !== undefined) {
+    if (o.flavor !== 'dashboards') throw new UsageError('--dashboards-tenant applies to OpenSearch Dashboards only', 'Kibana has spaces instead: use --kibana-space');
+    if (o.tenant.trim() === '') throw new UsageError('--dashboards-tenant is empty', 'name a tenant: global, private, or one of yours');
+  }
   if (o.apiKey && o.flavor === 'dashboards') throw new UsageError('OpenSearch Dashboards has no API keys', 'use --username and PACK_PASSWORD for OpenSearch Dashboards');
   const auth: UiAuth | undefined = o.apiKey ? { apiKey: o.apiKey } : o.username && o.password ? { username: o.username, password: o.password } : undefined;
   const ca = o.caCert ? readCaCert(o.caCert) : undefined;
@@ -79,6 +87,7 @@ export function validateUiOptions(o: UiOptions): UiTarget {
     flavor: o.flavor,
     url: url.href.replace(/\/+$/, ''),
     ...(space ? { space } : {}),
+    ...(o.tenant !== undefined ? { tenant: o.tenant } : {}),
     ...(auth ? { auth } : {}),
     ...(ca ? { ca } : {}),
     insecure: o.insecure ?? false,
@@ -97,9 +106,12 @@ export function peerOf(flavor: Flavor): Peer {
   };
 }
 
-/** The headers of every request to `flavor`; the secret goes in Authorization only. */
-export function uiHeaders(flavor: Flavor, auth?: UiAuth): Record<string, string> {
-  const h: Record<string, string> = { accept: 'application/json', [XSRF_HEADER[flavor]]: 'true' };
+/**
+ * The headers of every request to `flavor`; the secret goes in Authorization only. A
+ * Dashboards tenant is chosen with the security plugin's `securitytenant` header.
+ */
+export function uiHeaders(flavor: Flavor, auth?: UiAuth, tenant?: string): Record<string, string> {
+  const h: Record<string, string> = { accept: 'application/json', [XSRF_HEADER[flavor]]: 'true', ...(tenant !== undefined ? { securitytenant: tenant } : {}) };
   if (auth) h.authorization = 'apiKey' in auth ? `ApiKey ${auth.apiKey}` : `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
   return h;
 }
@@ -141,7 +153,7 @@ export function translateUiStatus(t: Pick<UiTarget, 'flavor' | 'url' | 'space'>,
     return new AuthError(`${product} at ${t.url} refused the credentials (HTTP 401)`, `${product} gets the cluster's credentials: check --username / PACK_USERNAME and PACK_PASSWORD${t.flavor === 'kibana' ? ', or --api-key / PACK_API_KEY' : ''}`);
   }
   if (status === 403) {
-    const rights = t.flavor === 'kibana' ? 'a role with "All" on Saved Objects Management (or Discover and Data View Management) in the space' : 'write access to the Dashboards index (for example the kibana_user role), in the tenant the user lands in';
+    const rights = t.flavor === 'kibana' ? 'a role with "All" on Saved Objects Management (or Discover and Data View Management) in the space' : 'write access to the Dashboards index (for example the kibana_user role), in the tenant (--dashboards-tenant, else the one the user lands in)';
     return new AuthError(`the user is not allowed to ${what} in ${product} (HTTP 403): ${reason}`, `give the user ${rights}`);
   }
   if (status === 404) {
@@ -244,7 +256,7 @@ export interface UiResponse {
 /** One request; a failure below HTTP becomes the same kind of error as for the cluster. */
 export function send(t: UiTarget, method: string, path: string, body: { data: Buffer; contentType: string } | undefined, timeoutMs: number): Promise<UiResponse> {
   const url = new URL(t.url + path);
-  const headers: Record<string, string> = { ...uiHeaders(t.flavor, t.auth), ...(body ? { 'content-type': body.contentType, 'content-length': String(body.data.length) } : {}) };
+  const headers: Record<string, string> = { ...uiHeaders(t.flavor, t.auth, t.tenant), ...(body ? { 'content-type': body.contentType, 'content-length': String(body.data.length) } : {}) };
   return new Promise<UiResponse>((resolve, reject) => {
     const options = { method, headers, ...(url.protocol === 'https:' ? { ...(t.ca ? { ca: t.ca } : {}), rejectUnauthorized: !t.insecure } : {}) };
     const req = (url.protocol === 'https:' ? https : http).request(url, options, (res) => {
@@ -279,7 +291,13 @@ export interface UiClient {
   bulkGet(objects: Array<{ type: string; id: string }>): Promise<StoredObject[]>;
   /** Imports `objects` with overwrite; throws a RejectedObjectError naming what failed. */
   importObjects(objects: SavedObject[], nameOf: (type: string, id: string) => string): Promise<{ imported: number; renamed: ReturnType<typeof renamedOnImport> }>;
+  /** Saved searches whose description mentions the pack (the caller checks the tag). */
+  findPackSearches(): Promise<StoredObject[]>;
+  deleteObject(type: string, id: string): Promise<void>;
 }
+
+/** The `_find` request for the searches this pack may have written (by the tag in their description). */
+export const FIND_PACK_SEARCHES = `/api/saved_objects/_find?type=search&search_fields=description&search=${encodeURIComponent(`"${PACK_ID}"`)}&per_page=1000&fields=title&fields=description`;
 
 const FIRST_CONTACT_MS = 10_000;
 
@@ -319,6 +337,13 @@ export async function connectUi(o: UiOptions): Promise<UiClient> {
       const failure = importFailure(t.flavor, res, nameOf);
       if (failure) throw failure;
       return { imported: (res as { successCount?: number }).successCount ?? objects.length, renamed: renamedOnImport(res) };
+    },
+    async findPackSearches() {
+      const body = (await call('GET', FIND_PACK_SEARCHES, undefined, 'find saved searches (GET /api/saved_objects/_find)')) as { saved_objects?: StoredObject[] };
+      return body?.saved_objects ?? [];
+    },
+    async deleteObject(type, id) {
+      await call('DELETE', `/api/saved_objects/${encodeURIComponent(type)}/${encodeURIComponent(id)}`, undefined, `delete ${type} ${id} (DELETE /api/saved_objects/${type}/${id})`);
     },
   };
 }

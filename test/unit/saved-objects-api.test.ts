@@ -95,6 +95,17 @@ describe('uiOptions (flags)', () => {
   it('refuses a space without --kibana', () => {
     expect(thrown(() => uiOptions({ ...conn, kibanaSpace: 'soc', dashboards: 'http://d:5601' })).message).toBe('--kibana-space (or PACK_KIBANA_SPACE) was given without --kibana');
   });
+
+  it('gives the tenant to Dashboards only, and refuses it without --dashboards', () => {
+    expect(uiOptions({ ...conn, dashboards: 'http://d:5601', dashboardsTenant: 'global' })).toEqual([{ flavor: 'dashboards', url: 'http://d:5601', tenant: 'global', username: 'admin', password: 'pw', caCert: '/etc/pack/ca.pem' }]);
+    expect(thrown(() => uiOptions({ ...conn, kibana: 'http://k:5601', dashboardsTenant: 'global' })).message).toBe('--dashboards-tenant (or PACK_DASHBOARDS_TENANT) was given without --dashboards');
+  });
+
+  it('checks the tenant: Dashboards only, not empty', () => {
+    expect(validateUiOptions(dashboards({ tenant: 'private' })).tenant).toBe('private');
+    expect(thrown(() => validateUiOptions(kibana({ tenant: 'global' }))).message).toBe('--dashboards-tenant applies to OpenSearch Dashboards only');
+    expect(thrown(() => validateUiOptions(dashboards({ tenant: ' ' }))).message).toBe('--dashboards-tenant is empty');
+  });
 });
 
 describe('uiHeaders and apiPath', () => {
@@ -103,6 +114,7 @@ describe('uiHeaders and apiPath', () => {
   });
   it('Dashboards: osd-xsrf', () => {
     expect(uiHeaders('dashboards')).toEqual({ accept: 'application/json', 'osd-xsrf': 'true' });
+    expect(uiHeaders('dashboards', undefined, 'global')).toEqual({ accept: 'application/json', 'osd-xsrf': 'true', securitytenant: 'global' });
   });
   it('basic auth and API key go in Authorization', () => {
     expect(uiHeaders('dashboards', { username: 'admin', password: 'pw' }).authorization).toBe(`Basic ${Buffer.from('admin:pw').toString('base64')}`);

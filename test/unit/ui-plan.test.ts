@@ -4,7 +4,8 @@ import { compileRules } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
 import type { SavedObject } from '../../src/rules/render/saved-objects.js';
 import { RejectedObjectError } from '../../src/errors.js';
-import { packTag, planUiObjects, toImport, uiObjects, uiPlanLines, type UiObject } from '../../src/ui/plan.js';
+import { packTag, planUiObjects, pruneUiSearches, toImport, uiObjects, uiPlanLines, type UiObject } from '../../src/ui/plan.js';
+import { FIND_PACK_SEARCHES } from '../../src/ui/saved-objects-api.js';
 import { engineMismatchNote } from '../../src/ui/deploy.js';
 import { savedSearchNote } from '../../src/deploy/rules.js';
 
@@ -91,6 +92,27 @@ describe('toImport and the plan lines', () => {
   it('prints one line per object in the rules\' format', () => {
     const plan = planUiObjects(desired, [pattern, search('bbbb0000')], 'Kibana');
     expect(uiPlanLines(plan)).toBe(['  unchanged  index pattern  logs-jpcert.postfix-*', '  update     saved search   MAIL-1  (bbbb0000 -> aaaa1111)'].join('\n'));
+  });
+});
+
+describe('pruneUiSearches (--prune)', () => {
+  const gone = { ...search('dddd4444'), id: 'f00dbabe-0000-4000-8000-000000000001', attributes: { title: '[OLD-1] 廃止 / Retired', description: 'x\n\n(jpcert-apt-log-pack dddd4444)' } };
+  const mine = { type: 'search', id: 'a1b2c3d4-0000-4000-8000-000000000002', attributes: { title: 'my own search', description: 'mentions jpcert-apt-log-pack in passing' } };
+
+  it('deletes only the pack\'s searches the pack no longer has', () => {
+    const plan = pruneUiSearches(desired, [search('aaaa1111'), gone, mine]);
+    expect(plan.map((e) => [e.action, e.kind, e.name, e.object.id])).toEqual([['delete', 'saved search', '[OLD-1] 廃止 / Retired', gone.id]]);
+    expect(uiPlanLines(plan)).toBe('  delete     saved search   [OLD-1] 廃止 / Retired');
+  });
+
+  it('sends nothing to import for a delete', () => {
+    expect(toImport(pruneUiSearches(desired, [gone]))).toEqual([]);
+  });
+
+  it('looks the searches up by the tag in their description', () => {
+    const url = new URL(`http://x${FIND_PACK_SEARCHES}`);
+    expect(Object.fromEntries([...url.searchParams.entries()].filter(([k]) => k !== 'fields'))).toEqual({ type: 'search', search_fields: 'description', search: '"jpcert-apt-log-pack"', per_page: '1000' });
+    expect(url.pathname).toBe('/api/saved_objects/_find');
   });
 });
 
