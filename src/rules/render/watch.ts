@@ -127,8 +127,9 @@ export function alertDocsScript(r: ResolvedRule): string {
       '  }',
       // one alert per group and look-back period (periods aligned to the epoch): a later run in
       // the same period updates it; a group still firing in the next period alerts again
-      // (a document id has at most 512 bytes: a long key, a user agent say, is cut and hashed)
-      "  String key = String.join('|', parts); if (key.length() > 200) { key = key.substring(0, 200) + '#' + Integer.toHexString(key.hashCode()); }",
+      // (a document id has at most 512 bytes: a long key, a user agent say, is cut to 100 UTF-16
+      // units, at most 300 bytes of UTF-8, and hashed)
+      "  String key = String.join('|', parts); if (key.length() > 100) { key = key.substring(0, 100) + '#' + Integer.toHexString(key.hashCode()); }",
       `  String id = ctx.metadata.rule_id + ':' + key + ':' + (ctx.execution_time.toInstant().toEpochMilli() / (1000L * (long) ctx.metadata.lookback_seconds));`,
       `  docs.add(['_id': id, ${common}, 'group': group, 'count': b.doc_count, 'summary': String.join(' ', parts) + ': ' + b.doc_count + ' event(s)', 'link_back': [${link}, 'query': String.join(' AND ', terms)]${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]);`,
       '}',
