@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { benchPipelines, benchTable, pipelineTable, splitTable } from '../src/bench/pipelines.js';
+import { benchPipelines, benchTable, fileTable, pipelineTable, splitTable } from '../src/bench/pipelines.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../src/cli/connection-flags.js';
 import { parseInteger, runCli } from '../src/cli/run.js';
 import { connect } from '../src/cluster/connection.js';
@@ -48,7 +48,12 @@ program.action(async (_suite: string, flags: Flags) => {
           'documents (from _simulate) into a copy of its data stream with no default or final pipeline: the cost of the document alone.',
         ].join('\n') + '\n\n',
       );
-      process.stdout.write(`${pipelineTable(rows)}\n`);
+      process.stdout.write(`${pipelineTable(rows)}\n\n`);
+      process.stdout.write(`${fileTable(rows)}\n`);
+      process.stdout.write(
+        'each benchmark corpus file (one shape of the log) through the pack alone, one round, all its lines (the legacy grok column is\n' +
+          "its ingest time on the lines it can read, from the race above; a legacy pattern reads none of BIND's syslog-prefixed lines)\n",
+      );
     } finally {
       await conn.close();
     }

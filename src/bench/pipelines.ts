@@ -37,6 +37,11 @@ export interface BenchRow {
   packPipelines: string[];
   /** documents the engine times as one for a pipeline an index runs (see `ingestTotals`) */
   ingestTimedPer: number;
+  /**
+   * Each benchmark corpus file through the pack's data stream alone (every line of it, those
+   * the legacy pattern cannot read too): engine ingest µs per document over the pack's pipelines.
+   */
+  files: Array<{ file: string; lines: number; ingestMicros: number }>;
 }
 
 /** Per pipeline: documents it ran on and the engine's time for them. */
@@ -84,13 +89,32 @@ export function ingestMicrosPerDoc(totals: IngestTotals, docs: number, names: st
   return (names.reduce((sum, n) => sum + (totals[n]?.millis ?? 0), 0) * 1000) / timedPer / docs;
 }
 
-export function fixtureLines(root: string, source: string): string[] {
-  const dir = path.join(root, 'pipelines', source, '_dev', 'test');
+/** The non-blank lines of each `.log` file in `dir` that `keep` takes, by file name order. */
+function logFiles(dir: string, keep: (file: string) => boolean): Array<{ file: string; lines: string[] }> {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => /^test-.*\.log$/.test(f) && !f.includes('bad-input'))
+    .filter((f) => f.endsWith('.log') && keep(f))
     .sort()
-    .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== ''));
+    .map((file) => ({ file, lines: readFileSync(path.join(dir, file), 'utf8').split('\n').filter((l) => l.trim() !== '') }));
+}
+
+function logLines(dir: string, keep: (file: string) => boolean): string[] {
+  return logFiles(dir, keep).flatMap((f) => f.lines);
+}
+
+/** The benchmark corpus file by file (`pipelines/<source>/_dev/benchmark/*.log`), each one shape of the log. */
+export function benchFiles(root: string, source: string): Array<{ file: string; lines: string[] }> {
+  return logFiles(path.join(root, 'pipelines', source, '_dev', 'benchmark'), () => true);
+}
+
+/**
+ * The lines a source is measured on: its benchmark corpus (`pipelines/<source>/_dev/benchmark/*.log`,
+ * lines in the shape a log shows day to day), or else its fixture lines without bad input.
+ */
+export function benchLines(root: string, source: string): string[] {
+  const corpus = logLines(path.join(root, 'pipelines', source, '_dev', 'benchmark'), () => true);
+  if (corpus.length > 0) return corpus;
+  return logLines(path.join(root, 'pipelines', source, '_dev', 'test'), (f) => /^test-.*\.log$/.test(f) && !f.includes('bad-input'));
 }
 
 /**
@@ -177,14 +201,14 @@ function median(xs: number[]): number {
 }
 
 export async function benchPipelines(conn: Connection, root: string, o: { docs: number; rounds: number; batch: number; sources?: string[]; log: (s: string) => void }): Promise<BenchRow[]> {
-  const sources = (o.sources ?? readdirSync(path.join(root, 'pipelines'))).filter((s) => fixtureLines(root, s).length > 0);
+  const sources = (o.sources ?? readdirSync(path.join(root, 'pipelines'))).filter((s) => benchLines(root, s).length > 0);
   const rows: BenchRow[] = [];
   for (const source of sources) {
     const grok = LEGACY_GROK[source];
     // a fair race: only lines the legacy pattern really parses (a line it fails on costs it little)
-    const base = grok ? await linesParsedBy(conn, grok, fixtureLines(root, source)) : fixtureLines(root, source);
+    const base = grok ? await linesParsedBy(conn, grok, benchLines(root, source)) : benchLines(root, source);
     if (base.length === 0) {
-      o.log(`${source}: the legacy pattern ${grok} parses none of the fixture lines; skipped`);
+      o.log(`${source}: the legacy pattern ${grok} parses none of the benchmark lines; skipped`);
       continue;
     }
     const lines = Array.from({ length: o.docs }, (_, i) => JSON.stringify({ message: base[i % base.length]! }));
@@ -218,6 +242,16 @@ export async function benchPipelines(conn: Connection, root: string, o: { docs: 
       packDocs.push(await indexAll(conn, bare.target, undefined, packDocLines, o.batch, true));
       o.log(`${source}: round ${r + 1}/${o.rounds} done`);
     }
+    // each shape of the log on its own, through the pack alone (one round: only the engine's
+    // ingest time is read, which the indexing around it does not move much)
+    const files: BenchRow['files'] = [];
+    for (const f of benchFiles(root, source)) {
+      const docs = Array.from({ length: o.docs }, (_, i) => JSON.stringify({ message: f.lines[i % f.lines.length]! }));
+      const ingest: IngestTotals = {};
+      await indexAll(conn, stream, undefined, docs.slice(0, warm), o.batch, true);
+      await withIngestStats(conn, ingest, () => indexAll(conn, stream, undefined, docs, o.batch, true));
+      files.push({ file: f.file, lines: f.lines.length, ingestMicros: ingestMicrosPerDoc(ingest, docs.length, bare.pipelines, conn.info.engine === 'opensearch' ? o.batch : 1) });
+    }
     if (grok) await conn.request('DELETE', `/_ingest/pipeline/bench-legacy-${source}`);
     await conn.request('DELETE', `/_index_template/bench-docs-${source}`);
     rows.push({
@@ -232,6 +266,7 @@ export async function benchPipelines(conn: Connection, root: string, o: { docs: 
       legacyIngest,
       packIngest,
       packPipelines: bare.pipelines,
+      files,
       // each bulk request is one batch on OpenSearch, so only whole batches divide evenly
       ingestTimedPer: conn.info.engine === 'opensearch' ? o.batch : 1,
     });
@@ -301,4 +336,13 @@ export function pipelineTable(rows: BenchRow[]): string {
       }),
   );
   return formatTable(['source', 'pipeline', 'runs', 'µs/run', 'note'], body);
+}
+
+/** The pack's pipelines per benchmark corpus file, against the legacy pattern's ingest time in the same run. */
+export function fileTable(rows: BenchRow[]): string {
+  const body = rows.flatMap((r) => {
+    const legacy = r.grok ? ingestMicrosPerDoc(r.legacyIngest, r.docs * r.rounds, Object.keys(r.legacyIngest), r.ingestTimedPer) : undefined;
+    return r.files.map((f) => [r.source, f.file, String(f.lines), f.ingestMicros.toFixed(1), legacy !== undefined ? legacy.toFixed(1) : '-', legacy ? ratio(f.ingestMicros / legacy) : '-']);
+  });
+  return formatTable(['source', 'corpus file', 'lines', 'pack ingest µs/doc', 'legacy grok ingest µs/doc', 'ratio'], body);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
+import { benchLines } from '../../src/bench/pipelines.js';
 import { installPack } from '../../src/deploy/deploy.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
@@ -42,12 +43,22 @@ function linesOf(file: string): string[] {
 /**
  * `test-<case>.log-config.yml` may name `fields` that every document of the case carries in
  * besides `message`, as a shipper would send them (e.g. the `@timestamp` it read the line
- * at, from which a year-less syslog time stamp takes its year).
+ * at, from which a year-less syslog time stamp takes its year), and say which lines the
+ * router's fast path must read (`fast_path: every` or `none`; see the fast path tests).
  */
-function fieldsOf(file: string): Record<string, unknown> {
+interface CaseConfig {
+  fields?: Record<string, unknown>;
+  fast_path?: 'every' | 'none';
+}
+
+function configOf(file: string): CaseConfig {
   const config = `${file}-config.yml`;
   if (!existsSync(config)) return {};
-  return (YAML.parse(readFileSync(config, 'utf8')) as { fields?: Record<string, unknown> }).fields ?? {};
+  return (YAML.parse(readFileSync(config, 'utf8')) as CaseConfig | null) ?? {};
+}
+
+function fieldsOf(file: string): Record<string, unknown> {
+  return configOf(file).fields ?? {};
 }
 
 /** the documents a fixture file sends: `{ message: line }` per line (plus the case's fields), or per line the JSON document of a .ndjson file */
@@ -72,8 +83,9 @@ async function simulateDocs(source: string, sources: Array<Record<string, unknow
     // which differs from run to run
     if (typeof doc['@timestamp'] === 'string' && (doc.event?.kind === 'pipeline_error' || Date.parse(doc['@timestamp']) === Date.parse(d.doc._ingest?.timestamp ?? ''))) doc['@timestamp'] = '<ingest time>';
     if (typeof doc.event?.ingested === 'string') doc.event.ingested = '<ingest time>';
-    // a syslog timestamp has no year: the pipeline takes the current one and tags the document
-    if (Array.isArray(doc.tags) && doc.tags.includes('timestamp_year_assumed') && typeof doc['@timestamp'] === 'string') doc['@timestamp'] = doc['@timestamp'].replace(/^\d{4}/, '<year>');
+    // a syslog timestamp has no year: the pipeline takes that of the shipper's time (kept as
+    // event.created), else of the ingest time, which differs from run to run, and tags the document
+    if (Array.isArray(doc.tags) && doc.tags.includes('timestamp_year_assumed') && doc.event?.created === undefined && typeof doc['@timestamp'] === 'string') doc['@timestamp'] = doc['@timestamp'].replace(/^\d{4}/, '<year>');
     return doc;
   });
 }
@@ -100,19 +112,100 @@ describe.each(cases)('$source/$name', ({ source, file }) => {
 /**
  * A router whose script has `params.fast_path` reads common lines in one script and sends the
  * others through its format pipelines processor by processor; both ways must give the same
- * documents. With fast_path false every fixture line goes the general way.
+ * documents. With fast_path false every line goes the general way. The lines are every
+ * fixture and every public sample line of the source.
  */
 const fastPathSources = [...new Set(cases.map((c) => c.source))].filter((source) =>
   readFileSync(path.join(ROOT, 'pipelines', source, 'default.yml'), 'utf8').includes('fast_path: true'),
 );
 
+type Processor = Record<string, { tag?: string; if?: string; params?: Record<string, unknown> }>;
+
+async function deployedRouter(source: string): Promise<{ processors: Processor[] }> {
+  return ((await conn.request('GET', `/_ingest/pipeline/jpcert-${source}`)).body as Record<string, { processors: Processor[] }>)[`jpcert-${source}`]!;
+}
+
+interface Conformance {
+  samples: string;
+  key_fields: string[];
+  /** `every`: the router's fast path must read every sample line */
+  fast_path?: 'every';
+}
+
+function conformanceOf(source: string): Conformance | undefined {
+  const file = path.join(ROOT, 'pipelines', source, '_dev', 'conformance.yml');
+  return existsSync(file) ? (YAML.parse(readFileSync(file, 'utf8')) as Conformance) : undefined;
+}
+
+/** the source's public sample lines (../shared/samples), when the folder is there */
+function sampleLines(source: string): string[] {
+  const c = conformanceOf(source);
+  if (!c) return [];
+  const dir = path.join(SAMPLES, c.samples);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort()
+    .flatMap((f) => linesOf(path.join(dir, f)).filter((l) => l.trim() !== ''));
+}
+
+/**
+ * For each document: did it take the general way? The general processors are those the
+ * router guards with `_tmp?.slow`; `_simulate?verbose` shows which of them ran.
+ */
+async function tookGeneralWay(source: string, sources: Array<Record<string, unknown>>): Promise<boolean[]> {
+  const general = new Set(
+    (await deployedRouter(source)).processors.map((p) => Object.values(p)[0]!).filter((p) => p.if?.includes('_tmp?.slow')).map((p) => p.tag),
+  );
+  expect(general.size).toBeGreaterThan(0);
+  const res = await conn.request('POST', `/_ingest/pipeline/jpcert-${source}/_simulate?verbose=true`, { docs: sources.map((_source) => ({ _source })) });
+  return (res.body as { docs: Array<{ processor_results: Array<{ tag?: string; status: string }> }> }).docs.map((d) =>
+    d.processor_results.some((r) => r.tag !== undefined && general.has(r.tag) && r.status !== 'skipped'),
+  );
+}
+
 describe.each(fastPathSources)('fast path: %s', (source) => {
-  test('every fixture line gives the same document the general way', async () => {
-    const deployed = ((await conn.request('GET', `/_ingest/pipeline/jpcert-${source}`)).body as Record<string, { processors: Array<Record<string, { params?: Record<string, unknown> }>> }>)[`jpcert-${source}`]!;
-    const general = structuredClone(deployed);
-    for (const p of general.processors) if (p.script?.params?.fast_path === true) p.script.params.fast_path = false;
-    const docs = cases.filter((c) => c.source === source).flatMap((c) => docsOf(c.file));
+  test('every fixture and sample line gives the same document the general way', async () => {
+    const general = structuredClone(await deployedRouter(source));
+    let switched = 0;
+    for (const p of general.processors) {
+      if (p.script?.params?.fast_path === true) {
+        p.script.params.fast_path = false;
+        switched++;
+      }
+    }
+    expect(switched).toBeGreaterThan(0);
+    const docs = [...cases.filter((c) => c.source === source).flatMap((c) => docsOf(c.file)), ...[...sampleLines(source), ...benchLines(ROOT, source)].map((message) => ({ message }))];
     expect(await simulateDocs(source, docs, general)).toEqual(await simulateDocs(source, docs));
+  });
+
+  // the fast path must really be taken (else the test above compares the general way with itself)
+  test('it reads the lines its cases say it reads, and no bad input', async () => {
+    const claims = cases
+      .filter((c) => c.source === source && configOf(c.file).fast_path)
+      .map((c) => ({ name: c.name, lines: linesOf(c.file), docs: docsOf(c.file), fast: configOf(c.file).fast_path === 'every' }));
+    const samples = sampleLines(source);
+    if (samples.length > 0 && conformanceOf(source)?.fast_path === 'every') claims.push({ name: 'samples', lines: samples, docs: samples.map((message) => ({ message })), fast: true });
+    // the benchmark corpus is the everyday shape of the log: the fast path is there for it
+    const corpus = benchLines(ROOT, source);
+    claims.push({ name: 'benchmark corpus', lines: corpus, docs: corpus.map((message) => ({ message })), fast: true });
+    expect(claims.some((c) => c.fast)).toBe(true);
+    for (const c of claims) {
+      const general = await tookGeneralWay(source, c.docs);
+      expect(c.lines.filter((_, i) => general[i] === c.fast).map((line) => `${c.name}: ${line}`)).toEqual([]);
+    }
+  });
+});
+
+/** `npm run bench` measures these lines: each must parse without a pipeline error. */
+const benchSources = [...new Set(cases.map((c) => c.source))].filter((source) => existsSync(path.join(ROOT, 'pipelines', source, '_dev', 'benchmark')));
+
+describe.each(benchSources)('benchmark corpus: %s', (source) => {
+  test('every line parses without a pipeline error', async () => {
+    const lines = benchLines(ROOT, source);
+    expect(lines.length).toBeGreaterThanOrEqual(20);
+    const docs = (await simulate(source, lines)) as Array<Record<string, any>>;
+    expect(docs.map((d, i) => ({ line: lines[i], kind: d.event?.kind, error: d.error }))).toEqual(lines.map((line) => ({ line, kind: 'event', error: undefined })));
   });
 });
 
@@ -164,10 +257,8 @@ test('squid: the JPCERT beacon example is searchable by destination and method',
 
 /** `pipelines/<source>/_dev/conformance.yml` names the sample folder and the fields to expect. */
 const conformance = readdirSync(path.join(ROOT, 'pipelines')).flatMap((source) => {
-  const file = path.join(ROOT, 'pipelines', source, '_dev', 'conformance.yml');
-  if (!existsSync(file)) return [];
-  const c = YAML.parse(readFileSync(file, 'utf8')) as { samples: string; key_fields: string[] };
-  return existsSync(path.join(SAMPLES, c.samples)) ? [{ source, ...c }] : [];
+  const c = conformanceOf(source);
+  return c && existsSync(path.join(SAMPLES, c.samples)) ? [{ source, ...c }] : [];
 });
 
 function fieldOf(doc: Record<string, unknown>, dotted: string): unknown {

@@ -1,4 +1,7 @@
-import { addIngestDiff, formatTable, ingestMicrosPerDoc, ingestTotals, pipelineTable, splitTable, type BenchRow } from '../../src/bench/pipelines.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { addIngestDiff, benchFiles, benchLines, fileTable, formatTable, ingestMicrosPerDoc, ingestTotals, pipelineTable, splitTable, type BenchRow } from '../../src/bench/pipelines.js';
 
 const stats = (pipelines: Record<string, [number, number]>, node = 'n1') => ({
   nodes: { [node]: { ingest: { pipelines: Object.fromEntries(Object.entries(pipelines).map(([k, [count, ms]]) => [k, { count, time_in_millis: ms, current: 0, failed: 0 }])) } } },
@@ -46,6 +49,10 @@ describe('tables', () => {
     packIngest: { 'jpcert-bind': { count: 2000, millis: 400_000 }, 'jpcert-bind-query': { count: 2000, millis: 3 }, 'jpcert-common-final': { count: 2000, millis: 40_000 } },
     packPipelines: ['jpcert-bind', 'jpcert-common-final'],
     ingestTimedPer: 1000,
+    files: [
+      { file: 'queries.log', lines: 60, ingestMicros: 40 },
+      { file: 'queries-syslog.log', lines: 30, ingestMicros: 75 },
+    ],
   };
 
   it('splits the pack cost into ingest time and the pipeline-free document', () => {
@@ -63,5 +70,49 @@ describe('tables', () => {
       ['bind', 'jpcert-bind-query', '2000', '1.5', 'sub-pipeline, inside its caller; whole ms per run: a lower bound'],
       ['bind', 'jpcert-common-final', '2000', '20.0'],
     ]);
+  });
+
+  it('gives each corpus file its pack ingest time, against the legacy grok of the same run', () => {
+    const lines = fileTable([row, { ...row, source: 'postfix', grok: undefined, legacyIngest: {}, files: [{ file: 'mail.log', lines: 5, ingestMicros: 120 }] }])
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
+    expect(lines).toEqual([
+      ['source', 'corpus file', 'lines', 'pack ingest µs/doc', 'legacy grok ingest µs/doc', 'ratio'],
+      ['bind', 'queries.log', '60', '40.0', '50.0', '0.80x'],
+      ['bind', 'queries-syslog.log', '30', '75.0', '50.0', '1.50x'],
+      ['postfix', 'mail.log', '5', '120.0', '-', '-'],
+    ]);
+  });
+});
+
+describe('the lines a source is measured on', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'bench-lines-'));
+  const write = (rel: string, text: string) => {
+    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    writeFileSync(path.join(root, rel), text);
+  };
+  write('pipelines/a/_dev/benchmark/b.log', 'b1\n\nb2\n');
+  write('pipelines/a/_dev/benchmark/a.log', 'a1\n');
+  write('pipelines/a/_dev/benchmark/notes.txt', 'not a log\n');
+  write('pipelines/a/_dev/test/test-x.log', 'fixture\n');
+  write('pipelines/b/_dev/test/test-x.log', 'x1\n  \nx2\n');
+  write('pipelines/b/_dev/test/test-bad-input.log', 'garbage\n');
+  write('pipelines/b/_dev/test/test-x.log-expected.json', '[]\n');
+
+  it('takes the benchmark corpus, file by file in name order, without blank lines', () => {
+    expect(benchLines(root, 'a')).toEqual(['a1', 'b1', 'b2']);
+  });
+
+  it('keeps the corpus file by file', () => {
+    expect(benchFiles(root, 'a')).toEqual([
+      { file: 'a.log', lines: ['a1'] },
+      { file: 'b.log', lines: ['b1', 'b2'] },
+    ]);
+    expect(benchFiles(root, 'b')).toEqual([]);
+  });
+
+  it('falls back to the fixture lines without bad input', () => {
+    expect(benchLines(root, 'b')).toEqual(['x1', 'x2']);
+    expect(benchLines(root, 'none')).toEqual([]);
   });
 });
