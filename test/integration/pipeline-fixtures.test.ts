@@ -6,6 +6,7 @@ import { DEFAULT_PROFILE } from '../../src/content/profile.js';
 import { benchLines } from '../../src/bench/pipelines.js';
 import { installPack } from '../../src/deploy/deploy.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
+import { mutations } from '../harness/mutate.js';
 
 /**
  * Every `pipelines/<source>/_dev/test/test-<case>.log` goes line by line through the
@@ -164,19 +165,49 @@ async function tookGeneralWay(source: string, sources: Array<Record<string, unkn
   );
 }
 
+/** JSON with object keys sorted, so that two documents compare whatever order their fields were written in */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** The deployed router with its fast path switched off (`fast_path: false`): every line the general way. */
+async function generalRouter(source: string): Promise<{ processors: Processor[] }> {
+  const general = structuredClone(await deployedRouter(source));
+  let switched = 0;
+  for (const p of general.processors) {
+    if (p.script?.params?.fast_path === true) {
+      p.script.params.fast_path = false;
+      switched++;
+    }
+  }
+  expect(switched).toBeGreaterThan(0);
+  return general;
+}
+
 describe.each(fastPathSources)('fast path: %s', (source) => {
   test('every fixture and sample line gives the same document the general way', async () => {
-    const general = structuredClone(await deployedRouter(source));
-    let switched = 0;
-    for (const p of general.processors) {
-      if (p.script?.params?.fast_path === true) {
-        p.script.params.fast_path = false;
-        switched++;
-      }
-    }
-    expect(switched).toBeGreaterThan(0);
+    const general = await generalRouter(source);
     const docs = [...cases.filter((c) => c.source === source).flatMap((c) => docsOf(c.file)), ...[...sampleLines(source), ...benchLines(ROOT, source)].map((message) => ({ message }))];
     expect(await simulateDocs(source, docs, general)).toEqual(await simulateDocs(source, docs));
+  });
+
+  // The hand-written reader must take exactly what the processors take, and read it alike: lines
+  // one edit (a character deleted, inserted, replaced or swapped, a cut, a doubled space) away
+  // from the fixture and corpus lines probe the edges of what it takes. Seeded: a failure replays.
+  test('lines one edit away from the fixtures give the same document both ways', async () => {
+    const general = await generalRouter(source);
+    const base = [...cases.filter((c) => c.source === source && c.name.endsWith('.log')).flatMap((c) => linesOf(c.file)), ...benchLines(ROOT, source)].filter((l) => l.trim() !== '');
+    const lines = mutations(base, 600, [...source].reduce((h, c) => h * 31 + c.charCodeAt(0), 7));
+    const docs = lines.map((message) => ({ message }));
+    const [fast, slow] = [await simulateDocs(source, docs), await simulateDocs(source, docs, general)];
+    const differ = lines.flatMap((line, i) => (canonical(fast[i]) === canonical(slow[i]) ? [] : [{ line, fast: fast[i], general: slow[i] }]));
+    expect(differ.slice(0, 3)).toEqual([]);
+    // both ways must really be exercised by these lines
+    const tookGeneral = await tookGeneralWay(source, docs);
+    expect(tookGeneral.filter((g) => !g).length).toBeGreaterThan(lines.length / 10);
+    expect(tookGeneral.filter((g) => g).length).toBeGreaterThan(lines.length / 10);
   });
 
   // the fast path must really be taken (else the test above compares the general way with itself)
