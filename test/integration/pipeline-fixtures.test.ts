@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
-import { benchLines } from '../../src/bench/pipelines.js';
+import { benchFiles, benchLines } from '../../src/bench/pipelines.js';
 import { installPack } from '../../src/deploy/deploy.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 import { mutations } from '../harness/mutate.js';
@@ -114,7 +114,7 @@ describe.each(cases)('$source/$name', ({ source, file }) => {
  * A router whose script has `params.fast_path` reads common lines in one script and sends the
  * others through its format pipelines processor by processor; both ways must give the same
  * documents. With fast_path false every line goes the general way. The lines are every
- * fixture and every public sample line of the source.
+ * fixture, public sample and benchmark corpus line of the source.
  */
 const fastPathSources = [...new Set(cases.map((c) => c.source))].filter((source) =>
   readFileSync(path.join(ROOT, 'pipelines', source, 'default.yml'), 'utf8').includes('fast_path: true'),
@@ -187,7 +187,7 @@ async function generalRouter(source: string): Promise<{ processors: Processor[] 
 }
 
 describe.each(fastPathSources)('fast path: %s', (source) => {
-  test('every fixture and sample line gives the same document the general way', async () => {
+  test('every fixture, sample and corpus line gives the same document the general way', async () => {
     const general = await generalRouter(source);
     const docs = [...cases.filter((c) => c.source === source).flatMap((c) => docsOf(c.file)), ...[...sampleLines(source), ...benchLines(ROOT, source)].map((message) => ({ message }))];
     expect(await simulateDocs(source, docs, general)).toEqual(await simulateDocs(source, docs));
@@ -218,7 +218,7 @@ describe.each(fastPathSources)('fast path: %s', (source) => {
     const samples = sampleLines(source);
     if (samples.length > 0 && conformanceOf(source)?.fast_path === 'every') claims.push({ name: 'samples', lines: samples, docs: samples.map((message) => ({ message })), fast: true });
     // the benchmark corpus is the everyday shape of the log: the fast path is there for it
-    const corpus = benchLines(ROOT, source);
+    const corpus = benchFiles(ROOT, source).flatMap((f) => f.lines);
     claims.push({ name: 'benchmark corpus', lines: corpus, docs: corpus.map((message) => ({ message })), fast: true });
     expect(claims.some((c) => c.fast)).toBe(true);
     for (const c of claims) {
