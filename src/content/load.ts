@@ -3,6 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { ContentError } from '../errors.js';
 import { contentHash } from './hash.js';
+import { expandPipelineScripts } from './painless.js';
 import { profileValue, type Profile } from './profile.js';
 
 /**
@@ -108,7 +109,7 @@ export function loadDesiredObjects(root: string, profile: Profile): DesiredObjec
   const sources = existsSync(pipelinesDir) ? readdirSync(pipelinesDir).filter((d) => statSync(path.join(pipelinesDir, d)).isDirectory()).sort() : [];
   for (const source of sources) {
     for (const file of yamlFiles(path.join(pipelinesDir, source))) {
-      const doc = interpolate(readYaml(file), profile, file) as Record<string, unknown>;
+      const doc = expandPipelineScripts(interpolate(readYaml(file), profile, file) as Record<string, unknown>, pipelinesDir, file);
       requireKeys(doc, ['description', 'processors'], file);
       const base = path.basename(file, '.yml');
       const name = base === 'default' ? `${NAME_PREFIX}-${source}` : `${NAME_PREFIX}-${source}-${base}`;
