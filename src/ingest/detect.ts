@@ -61,7 +61,9 @@ const LINE_TESTS: Array<[SourceName, (program: string | undefined, body: string,
     (p, b) =>
       (p !== undefined && p === 'named') ||
       /^\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2}(\.\d+)? /.test(b) ||
-      /\bclient (@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+( \([^)]*\))?: (view \S+: )?(query|answer|query \(cache\)|query failed)/.test(b) ||
+      /\bclient (@0x[0-9a-f]+ )?[0-9a-fA-F.:]+#\d+(\/key \S+)?( \([^)]*\))?: (view \S+: )?(query|response|answer|query \(cache\)|query failed|(disabled )?rpz [A-Z-]+ \S+ rewrite|zone transfer|update|transfer of)\b/.test(b) ||
+      // resolver, lame-servers and dnssec messages (lib/dns/resolver.c, validator.c)
+      /^(lame server (resolving|on) '|success resolving '|[\w ]+ resolving '[^']+\/[A-Z0-9-]+\/[A-Z0-9-]+': \S+#\d+$|(view \S+: )? *validating \S+\/[A-Z0-9-]+: )/.test(b) ||
       /^(queries|query-errors|responses|resolver|lame-servers|dnssec|rpz|security|xfer-in|xfer-out|general|default|edns-disabled): (info|notice|warning|error|critical|debug( \d+)?|dynamic): /.test(b),
   ],
   ['windows', (_p, b) => /^<Event[\s>]/.test(b.trimStart())],
