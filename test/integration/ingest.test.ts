@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { jest } from '@jest/globals';
 import iconv from 'iconv-lite';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
@@ -22,6 +23,8 @@ const cluster = testCluster();
 const env = adminEnv(cluster);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ingest-test-'));
 const namespaces: string[] = [];
+// every loader run is a subprocess on a possibly busy 2-core machine
+jest.setTimeout(300_000);
 
 beforeAll(async () => {
   await installPack(conn, ROOT, DEFAULT_PROFILE);
@@ -55,7 +58,7 @@ async function count(index: string, query: Record<string, unknown> = { match_all
 function ingest(args: string[], input?: string) {
   if (input === undefined) return runCli('ingest.ts', ['--cluster', cluster.url, ...args], env);
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'ingest.ts'), '--cluster', cluster.url, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'ingest.ts'), '--cluster', cluster.url, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -99,10 +102,11 @@ test('a file of good and bad lines: every line indexed, the bad ones as pipeline
 
 test('a run killed mid-file and run again ends with one document per line, no gap', async () => {
   const ns = namespace('killed');
-  const lines = squidLines(30_000);
+  const lines = squidLines(15_000);
   const file = write('killed/access.log', `${lines.join('\n')}\n`);
   const index = `logs-jpcert.squid-${ns}`;
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'ingest.ts'), '--cluster', cluster.url, '--namespace', ns, '--bulk-mb', '1', '--concurrency', '1', file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
+  // one node process (tsx as an import), so that the signal reaches the loader itself
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'ingest.ts'), '--cluster', cluster.url, '--namespace', ns, '--bulk-mb', '1', '--concurrency', '1', file], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.on('close', resolve));
   let seen = 0;
   for (let i = 0; i < 600 && seen === 0; i++) {
@@ -123,11 +127,11 @@ test('a run killed mid-file and run again ends with one document per line, no ga
   expect(await count(index)).toBe(lines.length);
   const offsets = await conn.request('POST', `/${index}/_search`, { size: 0, aggs: { n: { cardinality: { field: 'log.offset', precision_threshold: 40000 } } } });
   expect((offsets.body as { aggregations: { n: { value: number } } }).aggregations.n.value).toBe(lines.length);
-});
+}, 600_000);
 
 test('a cluster that goes away mid-run: the loader waits, retries and finishes with exact counts', async () => {
   const ns = namespace('outage');
-  const lines = squidLines(20_000);
+  const lines = squidLines(12_000);
   const file = write('outage/access.log', `${lines.join('\n')}\n`);
   const index = `logs-jpcert.squid-${ns}`;
   // the loader talks to the cluster through this TCP relay, which the test cuts for a while:
@@ -148,7 +152,7 @@ test('a cluster that goes away mid-run: the loader waits, retries and finishes w
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   const url = `${target.protocol}//127.0.0.1:${port}`;
-  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'ingest.ts'), '--cluster', url, '--namespace', ns, '--bulk-mb', '1', '--concurrency', '1', file], { cwd: ROOT, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'ingest.ts'), '--cluster', url, '--namespace', ns, '--bulk-mb', '1', '--concurrency', '1', file], { cwd: ROOT, env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -177,7 +181,7 @@ test('a cluster that goes away mid-run: the loader waits, retries and finishes w
   expect(created! + present!).toBe(lines.length);
   expect(rejected).toBe(0);
   expect(await count(index)).toBe(lines.length);
-});
+}, 600_000);
 
 test('.gz and standard input', async () => {
   const ns = namespace('gzstdin');
