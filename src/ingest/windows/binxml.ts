@@ -380,7 +380,8 @@ function attributeValue(ctx: ChunkContext, parts: TNode[], values: EvtxValue[], 
     else if (p.k === 2) {
       const nodes: XmlChild[] = [];
       instantiateSubstitution(ctx, p, values, nodes, depth);
-      for (const n of nodes) s += typeof n === 'string' ? n : 'xml' in n && !('children' in n) ? n.text : '';
+      // a value's text; a binary XML value has no place in an attribute and gives nothing
+      for (const n of nodes) if (typeof n === 'string') s += n;
     }
   }
   return s;

@@ -79,7 +79,7 @@ export interface EvtxRecord {
   damaged?: string;
 }
 
-class Record implements EvtxRecord {
+class ChunkRecord implements EvtxRecord {
   damaged?: string;
   #event: WindowsEvent | undefined;
   constructor(
@@ -89,7 +89,7 @@ class Record implements EvtxRecord {
     readonly xml: string,
     readonly chunk: number,
     readonly fileOffset: number,
-    readonly root: XmlElement,
+    private readonly root: XmlElement,
   ) {}
   get event(): WindowsEvent {
     return (this.#event ??= windowsEventOf(this.root));
@@ -203,12 +203,12 @@ export function* readChunkRecords(buf: Buffer, index: number, fileOffset: number
       continue;
     }
     const recordId = u64(buf, pos + 8);
-    let record: Record;
+    let record: ChunkRecord;
     try {
       const nodes = readBinXml(ctx, pos + RECORD_HEADER_SIZE, pos + size - 4);
       const event = nodes.find((n): n is XmlElement => typeof n === 'object' && 'children' in n);
       if (!event) throw new Error('no element in the record');
-      record = new Record(recordId, eventRecordIdOf(event), readFileTime(buf, pos + 16), renderXml(event), index, where, event);
+      record = new ChunkRecord(recordId, eventRecordIdOf(event), readFileTime(buf, pos + 16), renderXml(event), index, where, event);
     } catch (err) {
       onProblem({ kind: 'record', chunk: index, fileOffset: where, recordId, message: `chunk ${index}: record ${recordId} at offset ${hex(pos)} (file offset ${hex(where)}) skipped: ${(err as Error).message}` });
       pos += size;

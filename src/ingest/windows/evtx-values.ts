@@ -108,16 +108,19 @@ export function readSystemTime(buf: Buffer, pos: number): string {
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad(ms, 3)}0000Z`;
 }
 
-function hex(buf: Buffer, from: number, to: number): string {
-  return buf.toString('hex', from, to);
+/** upper-case hex digits of each byte value */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
+
+function hexBytes(buf: Buffer, from: number, to: number, step = 1): string {
+  let s = '';
+  for (let i = from; i !== to; i += step) s += HEX[buf[i] as number];
+  return s;
 }
 
 /** A GUID (little-endian Data1..Data3, then 8 bytes) as `{54849625-5478-4994-A5BA-3E3B0328C30D}`. */
 export function readGuid(buf: Buffer, pos: number): string {
-  const d1 = buf.readUInt32LE(pos).toString(16).padStart(8, '0');
-  const d2 = buf.readUInt16LE(pos + 4).toString(16).padStart(4, '0');
-  const d3 = buf.readUInt16LE(pos + 6).toString(16).padStart(4, '0');
-  return `{${d1}-${d2}-${d3}-${hex(buf, pos + 8, pos + 10)}-${hex(buf, pos + 10, pos + 16)}}`.toUpperCase();
+  if (pos + 16 > buf.length) throw new RangeError(`GUID at ${pos} runs past the end of the buffer`);
+  return `{${hexBytes(buf, pos + 3, pos - 1, -1)}-${hexBytes(buf, pos + 5, pos + 3, -1)}-${hexBytes(buf, pos + 7, pos + 5, -1)}-${hexBytes(buf, pos + 8, pos + 10)}-${hexBytes(buf, pos + 10, pos + 16)}}`;
 }
 
 /**
