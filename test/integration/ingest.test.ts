@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,7 +73,10 @@ function ingest(args: string[], input?: string) {
 
 /** the figures of the summary's line for an input: read, indexed, present, pipeline errors, rejected */
 function row(stdout: string, name: string): number[] {
-  const line = stdout.split('\n').find((l) => l.includes(name) && !l.includes('skipped'));
+  const line = stdout.split('\n').find((l) => {
+    const first = l.trim().split(/\s+/)[0] ?? '';
+    return (first === name || first.endsWith(`/${name}`)) && !l.includes('skipped');
+  });
   if (!line) throw new Error(`no summary line for ${name} in:\n${stdout}`);
   return line.trim().split(/\s+/).slice(-5).map(Number);
 }
@@ -282,4 +285,37 @@ test('--dry-run prints what the pipeline makes of the first records and indexes 
   expect(docs).toHaveLength(3);
   for (const d of docs) expect(d.event).toMatchObject({ dataset: 'jpcert.squid', kind: 'event' });
   expect(await count(`logs-jpcert.squid-${ns}`)).toBe(0);
+});
+
+const EVTX = path.join(ROOT, '..', 'shared', 'samples', 'windows-evtx');
+
+test('.evtx files, the damaged one included, and a Windows XML export: one document per event, none lost', async () => {
+  const ns = await namespace('evtx');
+  const expected: Record<string, number> = {};
+  for (const f of readdirSync(EVTX).filter((n) => n.endsWith('.oracle.jsonl'))) expected[f.replace('.oracle.jsonl', '.evtx')] = readFileSync(path.join(EVTX, f), 'utf8').trimEnd().split('\n').length;
+  const files = Object.keys(expected).sort().map((f) => path.join(EVTX, f));
+  const r = await ingest(['--namespace', ns, ...files]);
+  expect(r.code).toBe(0);
+  // the damaged System log holds one record with an empty System part (no provider, no time:
+  // EventID 0 in the reference reading too): indexed, as a pipeline error
+  const pipelineErrors = (f: string) => (f === 'sample_with_a_bad_chunk_magic.evtx' ? 1 : 0);
+  for (const [f, n] of Object.entries(expected)) expect({ f, row: row(r.stdout, f) }).toEqual({ f, row: [n, n, 0, pipelineErrors(f), 0] });
+  expect(r.stdout).toMatch(/note: chunk \d+ \(byte \d+\): /);
+  const total = Object.values(expected).reduce((a, b) => a + b, 0);
+  expect(await count(`logs-jpcert.windows-${ns}`)).toBe(total);
+  // the record ids the reference reading gives are the ones indexed
+  const oracle = readFileSync(path.join(EVTX, 'new-user-security.oracle.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { Event: { System: { EventRecordID: number; EventID: number } } });
+  const res = await conn.request('POST', `/logs-jpcert.windows-${ns}/_search`, { size: 10, query: { term: { 'log.file.path': path.join(EVTX, 'new-user-security.evtx') } }, sort: [{ 'winlog.record_id': 'asc' }] });
+  const got = (res.body as { hits: { hits: Array<{ _source: { winlog: { record_id: string }; event: { code: string } } }> } }).hits.hits.map((h) => [Number(h._source.winlog.record_id), Number(h._source.event.code)]);
+  expect(got).toEqual(oracle.map((o) => [o.Event.System.EventRecordID, o.Event.System.EventID]).sort((a, b) => a[0]! - b[0]!));
+
+  // an export as wevtutil writes it: events over several lines, no wrapper
+  const ns2 = await namespace('xmlexport');
+  const xml = readFileSync(path.join(ROOT, 'test', 'unit', 'fixtures', 'windows-xml', 'wevtutil-qe.xml'));
+  const file = write('xml/export.xml', xml);
+  const events = (xml.toString('utf8').match(/<Event[\s>]/g) ?? []).length;
+  const r2 = await ingest(['--namespace', ns2, file]);
+  expect(r2.code).toBe(0);
+  expect(r2.stderr).toMatch(/export\.xml: windows, xml/);
+  expect(row(r2.stdout, 'export.xml')).toEqual([events, events, 0, 0, 0]);
 });
