@@ -180,7 +180,7 @@ export async function ingest(conn: Connection, o: IngestOptions): Promise<Ingest
     const readTime = readTimeOf(input, o.fileTime);
     const logPath = input === STDIN ? 'stdin' : path.resolve(input);
     o.progress.startInput(input, input === STDIN || gzip ? undefined : statSync(input).size);
-    for await (const record of readRecords(bytes, { format, encoding, readTime, path: logPath, ...(o.timeZone ? { timeZone: o.timeZone } : {}) }, counters)) {
+    for await (const record of readRecords(bytes, { format, encoding, readTime, path: logPath, ...(input !== STDIN && !gzip ? { file: input } : {}), ...(o.timeZone ? { timeZone: o.timeZone } : {}) }, counters)) {
       report.read++;
       o.progress.record(record.offset);
       await sender.add({ index, id: recordId(source, fingerprint, record.offset), doc: record.doc, ref: { report, record } });
