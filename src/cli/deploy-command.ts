@@ -4,7 +4,8 @@ import { loadDesiredObjects } from '../content/load.js';
 import { loadProfile } from '../content/profile.js';
 import { UsageError } from '../errors.js';
 import { applyPlan, planDeploy, type DeployResult } from '../deploy/deploy.js';
-import { planRules } from '../deploy/rules.js';
+import { applyRules, planRules } from '../deploy/rules.js';
+import { targetSummary } from '../deploy/target.js';
 import { compileRules } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
 import { planSummary, planTable } from '../deploy/report.js';
@@ -60,17 +61,12 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
 
     const rules = await planRules(conn, compiled, PACK_ROOT, flags.prune ?? false, flags.dryRun ?? false, uis.map((u) => u.target.flavor));
     out(`rules: ${rules.compiled.rules.length} compiled into ${rules.buildDir}`);
-    if (rules.plan.length) {
-      out(rules.plan.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}`).join('\n'));
-      const changed = rules.plan.filter((e) => e.action !== 'unchanged');
-      if (!flags.dryRun) {
-        for (const e of changed) {
-          await e.apply();
-          err(`${e.action}d ${e.kind} ${e.name}`);
-        }
-      }
-      out(`${flags.dryRun ? 'dry run, nothing changed: ' : ''}rules: ${changed.length} change(s)`);
-    }
+    const shown = [...rules.dataStreams.filter((e) => e.action !== 'unchanged'), ...rules.plan];
+    if (shown.length) out(shown.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}${e.detail ? `  ${e.detail}` : ''}`).join('\n'));
+    const dry = flags.dryRun ? 'dry run, nothing changed: ' : '';
+    out(`${dry}${targetSummary('data streams', rules.dataStreams)}`);
+    if (rules.plan.length) out(`${dry}${targetSummary(rules.label, rules.plan)}`);
+    if (!flags.dryRun) await applyRules(rules, err);
     for (const note of rules.notes) err(`note: ${note}`);
 
     const savedObjects: UiDeployment[] = [];

@@ -29,6 +29,32 @@ const MAX_THROTTLE_MINUTES = 24 * 60;
 /** A query-level trigger's condition: the search found something. */
 export const MONITOR_QUERY_CONDITION = 'ctx.results[0].hits.total.value > 0';
 
+/**
+ * How deploy recognises its own monitors: a named query (`_name`) on the input's outer
+ * `bool`, `jpcert-apt-log-pack rule=<rule id> hash=<content hash>`.
+ *
+ * Why there: Alerting keeps no `_meta` or tags on a monitor, and it leaves `ui_metadata` out
+ * of GET and `_search` answers unless the caller's User-Agent contains
+ * `OpenSearch-Dashboards`, so a marker there is invisible to deploy (pretending to be
+ * Dashboards would depend on that undocumented switch). The input's search is stored and
+ * returned as sent to every caller with read rights, `_name` changes no result (matching hits
+ * only list it in `matched_queries`), and the monitor's name, triggers and actions, which
+ * people read and alerts refer to, stay as they are.
+ */
+export const MONITOR_MARKER = new RegExp(`^${PACK_ID} rule=(\\S+) hash=([0-9a-f]*)$`);
+
+export function monitorMarker(ruleId: string, hash: string): string {
+  return `${PACK_ID} rule=${ruleId} hash=${hash}`;
+}
+
+/** The rule id and hash of a monitor this pack deployed, read from its input; undefined for any other monitor. */
+export function readMonitorMarker(monitor: unknown): { ruleId: string; hash: string } | undefined {
+  const inputs = (monitor as { inputs?: Array<{ search?: { query?: { query?: { bool?: { _name?: unknown } } } } }> } | undefined)?.inputs;
+  const name = inputs?.[0]?.search?.query?.query?.bool?._name;
+  const m = typeof name === 'string' ? MONITOR_MARKER.exec(name) : null;
+  return m ? { ruleId: m[1]!, hash: m[2]! } : undefined;
+}
+
 export function monitorName(r: ResolvedRule): string {
   return `[jpcert] ${r.rule.check} ${r.rule.name.en}`;
 }
@@ -38,7 +64,7 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
   const minutes = Math.max(1, Math.round(r.scheduleMs / 60_000));
   const ago = (ms: number) => `{{period_end}}||-${Math.round(ms / 1000)}s`;
   const range = { range: { '@timestamp': { gte: ago(lookbackMs(r)), lte: '{{period_end}}', format: 'epoch_millis' } } };
-  const query = { bool: { filter: [r.query, range] } };
+  const query = { bool: { filter: [r.query, range], _name: monitorMarker(r.rule.id, contentHash) } };
   const severity = MONITOR_SEVERITY[r.rule.severity];
   const triggerName = `${r.rule.check} ${r.rule.name.en}`;
   const search = grouped
