@@ -57,7 +57,7 @@ test('the cluster has the plugins it was given, and says which it has', async ()
   });
 
   test('a stored monitor keeps its input search as sent, named query included (the pack marks its monitors there)', async () => {
-    const marked = structuredClone(monitor) as typeof monitor & { inputs: Array<{ search: { query: { query: Record<string, unknown> } } }> };
+    const marked = structuredClone(monitor) as any;
     marked.inputs[0]!.search.query.query = { bool: { filter: [{ match_all: {} }], _name: 'pack-smoke-marker' } };
     const created = (await conn.request('POST', '/_plugins/_alerting/monitors', marked)).body as { _id: string };
     try {
