@@ -31,7 +31,7 @@ export function addDeployFlags(cmd: Command): Command {
 }
 
 /** Connects, plans and applies; prints the plan table and what changed. */
-export async function runDeploy(flags: DeployFlags, url: string, out: (s: string) => void, err: (s: string) => void): Promise<DeployResult & { savedObjects: UiDeployment[] }> {
+export async function runDeploy(flags: DeployFlags, url: string, out: (s: string) => void, err: (s: string) => void): Promise<DeployResult & { savedObjects: UiDeployment[]; engine: string; plugins: string[]; rules: number }> {
   // everything that can be checked offline is checked before the first network call
   const profile = loadProfile(flags.profile);
   if (flags.prune && !flags.yes && !flags.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
@@ -66,6 +66,7 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
     const dry = flags.dryRun ? 'dry run, nothing changed: ' : '';
     out(`${dry}${targetSummary('data streams', rules.dataStreams)}`);
     if (rules.plan.length) out(`${dry}${targetSummary(rules.label, rules.plan)}`);
+    for (const line of rules.settings) out(line);
     if (!flags.dryRun) await applyRules(rules, err);
     for (const note of rules.notes) err(`note: ${note}`);
 
@@ -73,7 +74,7 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
     for (const ui of uis) {
       savedObjects.push(await deploySavedObjects(ui, compiled, flags.dryRun ?? false, out, err, flags.prune ?? false));
     }
-    return { plan, applied, orphans, savedObjects };
+    return { plan, applied, orphans, savedObjects, engine: conn.info.engine, plugins: rules.plugins, rules: rules.compiled.rules.length };
   } finally {
     await conn.close();
   }

@@ -27,9 +27,11 @@ export interface RemoteMonitors {
   lookalikes: Array<{ id: string; name: string }>;
 }
 
-export async function hasPlugin(conn: Connection, component: string): Promise<boolean> {
+/** The plugins an OpenSearch cluster has (`_cat/plugins` components, once each). */
+export async function listPlugins(conn: Connection): Promise<string[]> {
+  if (conn.info.engine !== 'opensearch') return [];
   const res = await conn.request('GET', '/_cat/plugins?format=json');
-  return res.status === 200 && (res.body as Array<{ component: string }>).some((p) => p.component === component);
+  return res.status === 200 ? [...new Set((res.body as Array<{ component: string }>).map((p) => p.component))].sort() : [];
 }
 
 /** Every monitor on the cluster (Alerting's own search API, page by page), sorted into the pack's and the rest. */

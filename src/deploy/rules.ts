@@ -5,8 +5,9 @@ import type { Compiled } from '../rules/compile.js';
 import type { Flavor } from '../rules/render/saved-objects.js';
 import { writeBuild } from '../rules/write-build.js';
 import { planDataStreams } from './data-streams.js';
-import { hasPlugin, monitorNotes, planMonitors, readMonitors } from './monitors.js';
+import { listPlugins, monitorNotes, planMonitors, readMonitors } from './monitors.js';
 import type { Action } from './plan.js';
+import { templateRateLine } from './script-limits.js';
 import type { TargetEntry } from './target.js';
 
 /**
@@ -31,6 +32,10 @@ export interface RuleDeployment {
   label: string;
   /** what the cluster cannot take, and where to find it instead */
   notes: string[];
+  /** the cluster's plugins (OpenSearch) */
+  plugins: string[];
+  /** cluster settings deploy reads and says what it does with them */
+  settings: string[];
 }
 
 async function hasWatcher(conn: Connection): Promise<boolean> {
@@ -58,12 +63,15 @@ export async function planRules(conn: Connection, compiled: Compiled, root: stri
   const notes = [savedSearchNote(buildDir, dryRun, installedIn)];
   const plan: TargetEntry[] = [];
   let label = 'monitors';
+  const settings: string[] = [];
   const dataStreams = await planDataStreams(conn, compiled.rules.flatMap((r) => r.resolved.indices));
+  const plugins = await listPlugins(conn);
 
   if (conn.info.engine === 'opensearch') {
-    if (!(await hasPlugin(conn, 'opensearch-alerting'))) {
+    if (!plugins.includes('opensearch-alerting')) {
       notes.push(`the cluster has no Alerting plugin: ${compiled.rules.length} monitors were written to ${path.join(buildDir, 'monitors')} only; install opensearch-alerting and deploy again`);
     } else {
+      settings.push(await templateRateLine(conn, compiled.rules));
       const remote = await readMonitors(conn);
       plan.push(...planMonitors(conn, compiled.rules, remote, prune));
       notes.push(...monitorNotes(compiled.rules, remote, prune));
@@ -80,7 +88,7 @@ export async function planRules(conn: Connection, compiled: Compiled, root: stri
       plan.push({ kind: 'watch', name: r.resolved.rule.check, action, apply: async () => void (await conn.request('PUT', `/_watcher/watch/${r.watch.id}`, r.watch.body)) });
     }
   }
-  return { compiled, buildDir, dataStreams, plan, label, notes };
+  return { compiled, buildDir, dataStreams, plan, label, notes, plugins, settings };
 }
 
 /** Applies the changes (data streams first: the monitors search them), logging each. */

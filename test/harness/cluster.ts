@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type Connection } from '../../src/cluster/connection.js';
-import { readMonitors } from '../../src/deploy/monitors.js';
+import { listPlugins, readMonitors } from '../../src/deploy/monitors.js';
 
 /** What the global setup started (or was given), for the integration tests. */
 
@@ -82,10 +82,7 @@ export function runCli(script: string, args: string[], env: Record<string, strin
 }
 
 /** The plugins the cluster has (components of `_cat/plugins`, one per plugin). */
-export async function clusterPlugins(conn: Connection): Promise<string[]> {
-  if (conn.info.engine !== 'opensearch') return [];
-  return [...new Set(((await conn.request('GET', '/_cat/plugins?format=json')).body as Array<{ component: string }>).map((p) => p.component))];
-}
+export const clusterPlugins = listPlugins;
 
 /** Deletes every object this pack may have installed, so a test starts from a fresh cluster. */
 export async function removePackObjects(conn: Connection): Promise<void> {

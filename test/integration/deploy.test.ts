@@ -80,6 +80,8 @@ describe('deploy to a fresh cluster', () => {
     expect(streams.data_streams.map((d) => d.name).sort()).toEqual(STREAMS);
     if (hasAlerting) {
       expect(r.stdout).toMatch(new RegExp(`^monitors: ${RULES} change\\(s\\): ${RULES} to create`, 'm'));
+      // deploy says what it does with the template compilation limit: nothing
+      expect(r.stdout).toMatch(/^cluster setting script\.context\.template\.max_compilations_rate: [^,]+, left as it is: the monitors compile their \d+ templates once each/m);
       const m = await monitors();
       expect(m.ours).toHaveLength(RULES);
       expect(m.byCheck.size).toBe(RULES);
