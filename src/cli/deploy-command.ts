@@ -61,10 +61,11 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
 
     const rules = await planRules(conn, compiled, PACK_ROOT, flags.prune ?? false, flags.dryRun ?? false, uis.map((u) => u.target.flavor));
     out(`rules: ${rules.compiled.rules.length} compiled into ${rules.buildDir}`);
-    const shown = [...rules.dataStreams.filter((e) => e.action !== 'unchanged'), ...rules.plan];
+    const shown = [...rules.dataStreams.filter((e) => e.action !== 'unchanged'), ...rules.channels, ...rules.plan];
     if (shown.length) out(shown.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}${e.detail ? `  ${e.detail}` : ''}`).join('\n'));
     const dry = flags.dryRun ? 'dry run, nothing changed: ' : '';
     out(`${dry}${targetSummary('data streams', rules.dataStreams)}`);
+    if (rules.channels.length) out(`${dry}${targetSummary('notification channels', rules.channels)}`);
     if (rules.plan.length) out(`${dry}${targetSummary(rules.label, rules.plan)}`);
     for (const line of rules.settings) out(line);
     if (!flags.dryRun) await applyRules(rules, err);

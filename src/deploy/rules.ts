@@ -4,6 +4,7 @@ import { RejectedObjectError } from '../errors.js';
 import type { Compiled } from '../rules/compile.js';
 import type { Flavor } from '../rules/render/saved-objects.js';
 import { writeBuild } from '../rules/write-build.js';
+import { planChannels } from './channels.js';
 import { planDataStreams } from './data-streams.js';
 import { listPlugins, monitorNotes, planMonitors, readMonitors } from './monitors.js';
 import type { Action } from './plan.js';
@@ -26,6 +27,8 @@ export interface RuleDeployment {
   buildDir: string;
   /** the data streams the rules search, made to exist before any log arrives */
   dataStreams: TargetEntry[];
+  /** the Notifications channel the monitors send to */
+  channels: TargetEntry[];
   /** monitors (OpenSearch Alerting) or watches (Elasticsearch Watcher) */
   plan: TargetEntry[];
   /** the label of `plan` in the summary: monitors or watches */
@@ -64,6 +67,7 @@ export async function planRules(conn: Connection, compiled: Compiled, root: stri
   const plan: TargetEntry[] = [];
   let label = 'monitors';
   const settings: string[] = [];
+  const channels: TargetEntry[] = [];
   const dataStreams = await planDataStreams(conn, compiled.rules.flatMap((r) => r.resolved.indices));
   const plugins = await listPlugins(conn);
 
@@ -72,6 +76,8 @@ export async function planRules(conn: Connection, compiled: Compiled, root: stri
       notes.push(`the cluster has no Alerting plugin: ${compiled.rules.length} monitors were written to ${path.join(buildDir, 'monitors')} only; install opensearch-alerting and deploy again`);
     } else {
       settings.push(await templateRateLine(conn, compiled.rules));
+      if (plugins.includes('opensearch-notifications')) channels.push(...(await planChannels(conn, compiled.notify, prune)));
+      else if (compiled.notify.webhook) notes.push('the profile names notify.webhook, but the cluster has no Notifications plugin: the monitors\' webhook actions cannot send; install opensearch-notifications (and -core) and deploy again');
       const remote = await readMonitors(conn);
       plan.push(...planMonitors(conn, compiled.rules, remote, prune));
       notes.push(...monitorNotes(compiled.rules, remote, prune));
@@ -88,13 +94,13 @@ export async function planRules(conn: Connection, compiled: Compiled, root: stri
       plan.push({ kind: 'watch', name: r.resolved.rule.check, action, apply: async () => void (await conn.request('PUT', `/_watcher/watch/${r.watch.id}`, r.watch.body)) });
     }
   }
-  return { compiled, buildDir, dataStreams, plan, label, notes, plugins, settings };
+  return { compiled, buildDir, dataStreams, channels, plan, label, notes, plugins, settings };
 }
 
-/** Applies the changes (data streams first: the monitors search them), logging each. */
+/** Applies the changes (data streams and the channel first: the monitors search and send to them), logging each. */
 export async function applyRules(d: RuleDeployment, log: (line: string) => void): Promise<TargetEntry[]> {
   const applied: TargetEntry[] = [];
-  for (const e of [...d.dataStreams, ...d.plan].filter((x) => x.action !== 'unchanged')) {
+  for (const e of [...d.dataStreams, ...d.channels, ...d.plan].filter((x) => x.action !== 'unchanged')) {
     await e.apply();
     applied.push(e);
     log(`${e.action}d ${e.kind} ${e.name}`);

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { Connection } from '../../src/cluster/connection.js';
-import { DEFAULT_PROFILE } from '../../src/content/profile.js';
+import { DEFAULT_PROFILE, parseHeaders, validateProfile } from '../../src/content/profile.js';
+import { channelBody } from '../../src/deploy/channels.js';
 import { defaultStream } from '../../src/deploy/data-streams.js';
 import { monitorNotes, planMonitors, type RemoteMonitors } from '../../src/deploy/monitors.js';
 import { targetSummary } from '../../src/deploy/target.js';
 import { compileRules } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
-import { monitorMarker, readMonitorMarker } from '../../src/rules/render/monitor.js';
+import { monitorDestinations, monitorMarker, PACK_WEBHOOK_CHANNEL, readMonitorMarker } from '../../src/rules/render/monitor.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const rules = compileRules(loadRules(ROOT), DEFAULT_PROFILE).rules;
@@ -75,4 +76,31 @@ describe('planMonitors', () => {
 
 test('the data stream made for a rule\'s pattern is its default namespace', () => {
   expect(defaultStream('logs-jpcert.squid-*')).toBe('logs-jpcert.squid-default');
+});
+
+describe('notifications', () => {
+  test('the pack\'s webhook channel: from notify.webhook and its headers, marked with a hash that follows them', () => {
+    expect(channelBody({})).toBeUndefined();
+    const a = channelBody({ webhook: 'https://soc.example.org/hook', webhook_headers: ['Authorization: Bearer x'] })!;
+    expect(a.config_id).toBe(PACK_WEBHOOK_CHANNEL);
+    expect(a.config).toMatchObject({ config_type: 'webhook', is_enabled: true, webhook: { url: 'https://soc.example.org/hook', method: 'POST', header_params: { Authorization: 'Bearer x', 'Content-Type': 'text/plain; charset=utf-8' } } });
+    expect(a.config.description).toMatch(/ \[jpcert-apt-log-pack [0-9a-f]{20}\]$/);
+    const b = channelBody({ webhook: 'https://soc.example.org/hook', webhook_headers: ['Authorization: Bearer y'] })!;
+    expect(b.config.description).not.toBe(a.config.description);
+  });
+
+  test('each monitor sends to the channel of its own and to the pack\'s webhook channel, per profile', () => {
+    const profile = { ...DEFAULT_PROFILE, notify: { webhook: 'https://soc.example.org/hook', channel_id: 'mine' } };
+    const [r] = compileRules(loadRules(ROOT).filter((l) => l.rule.check === 'PROXY-2'), profile).rules;
+    const actions = (Object.values(r!.monitor.triggers[0]!)[0] as { actions: Array<{ name: string; destination_id: string }> }).actions;
+    expect(actions.map((a) => [a.name, a.destination_id])).toEqual([['notify', 'mine'], ['webhook', PACK_WEBHOOK_CHANNEL]]);
+    expect(monitorDestinations(rules[0]!.resolved)).toEqual([]);
+  });
+
+  test('header lines must be "Name: value", and need a webhook', () => {
+    expect(parseHeaders(['X-A: 1', 'Authorization: Bearer a:b'])).toEqual({ 'X-A': '1', Authorization: 'Bearer a:b' });
+    expect(() => parseHeaders(['no colon here'])).toThrow(/is not a header line "Name: value"/);
+    expect(() => validateProfile({ ...DEFAULT_PROFILE, notify: { webhook_headers: ['X-A: 1'] } }, 'p.yml')).toThrow(/webhook_headers without notify.webhook/);
+    expect(() => validateProfile({ ...DEFAULT_PROFILE, notify: { dashboards_url: 'ftp://x' } }, 'p.yml')).toThrow(/dashboards_url "ftp:\/\/x" is not an http\(s\) URL/);
+  });
 });
