@@ -49,6 +49,12 @@ describe('ip.painless', () => {
 });
 
 describe('syslog.painless', () => {
+  it('zoneOf takes the zone a shipper sent in event.timezone when it is one', async () => {
+    const sent = [undefined, 'Asia/Tokyo', '+09:00', 'Z', '+00:00', 'JST+9', 'Mars/Olympus', 9];
+    const r = await run('syslog', "zoneOf(ctx, 'UTC')", sent, (z) => (z === undefined ? {} : { event: { timezone: z } }));
+    expect(r.map((x) => x.r)).toEqual(['UTC', 'Asia/Tokyo', '+09:00', 'Z', '+00:00', 'UTC', 'UTC', 'UTC']);
+  });
+
   it('reads a syslog header: priority, BSD or RFC 3339 time, host, program and pid', async () => {
     const lines = [
       'Nov 26 09:00:02 dns1 named[812]: client @0x7f 10.0.0.5#5353 (a.example): query: a.example IN A + (10.0.0.53)',
