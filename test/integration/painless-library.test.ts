@@ -100,6 +100,17 @@ describe('syslog.painless', () => {
     expect(r.map((x) => x.r)).toEqual(['2026-12-31T23:59:59.000+09:00', '2027-01-01T00:09:00.000+09:00', '2027-01-02T00:00:00.000+09:00', '2026-01-03T00:00:00.500+09:00', '2024-02-29T12:00:00.000+09:00']);
   });
 
+  it('parseTime reads what ZonedDateTime.parse reads, alike; isoText writes what the formatter writes', async () => {
+    const texts = ['2026-11-26T09:00:27Z', '2026-11-26T09:00:27.5+09:00', '2026-11-26T09:00:27.123456789-03:30', '2026-01-01T00:00:00.000Z', '2026-11-26T09:00:27+0900', '2026-02-30T09:00:27Z', '2026-11-26T09:00:27.1234567891Z', '2026-11-26T09:00:27[Asia/Tokyo]', '2026-11-26T09:00:27+09:00[Asia/Tokyo]', '0999-11-26T09:00:27Z', 'x'];
+    const call = `def a; def b;
+      try { ZonedDateTime z = parseTime(ctx.in); a = [z.toString(), isoText(z)]; } catch (Exception e) { a = 'error'; }
+      try { ZonedDateTime z = ZonedDateTime.parse(ctx.in); b = [z.toString(), DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").format(z)]; } catch (Exception e) { b = 'error'; }
+      r = [a, b]`;
+    const r = await run('syslog', call, texts);
+    for (const [i, x] of r.entries()) expect({ text: texts[i], r: (x.r as unknown[])[0] }).toEqual({ text: texts[i], r: (x.r as unknown[])[1] });
+    expect(r.filter((x) => (x.r as unknown[])[0] !== 'error').length).toBeGreaterThanOrEqual(6);
+  });
+
   it('shows an RFC 3339 time stamp in the profile zone', async () => {
     const r = await run('syslog', "isoTimeText(ctx.in, 'Asia/Tokyo')", ['2026-11-26T00:00:27.466331Z', '2026-02-30T00:00:00Z']);
     expect(r.map((x) => x.r)).toEqual(['2026-11-26T09:00:27.466+09:00', null]);
