@@ -49,6 +49,12 @@ describe('ip.painless', () => {
 });
 
 describe('syslog.painless', () => {
+  it('zoneOf takes the zone a shipper sent in event.timezone when it is one', async () => {
+    const sent = [undefined, 'Asia/Tokyo', '+09:00', 'Z', '+00:00', 'JST+9', 'Mars/Olympus', 9];
+    const r = await run('syslog', "zoneOf(ctx, 'UTC')", sent, (z) => (z === undefined ? {} : { event: { timezone: z } }));
+    expect(r.map((x) => x.r)).toEqual(['UTC', 'Asia/Tokyo', '+09:00', 'Z', '+00:00', 'UTC', 'UTC', 'UTC']);
+  });
+
   it('reads a syslog header: priority, BSD or RFC 3339 time, host, program and pid', async () => {
     const lines = [
       'Nov 26 09:00:02 dns1 named[812]: client @0x7f 10.0.0.5#5353 (a.example): query: a.example IN A + (10.0.0.53)',
@@ -92,6 +98,17 @@ describe('syslog.painless', () => {
       'Feb 29 12:00:00',
     ]);
     expect(r.map((x) => x.r)).toEqual(['2026-12-31T23:59:59.000+09:00', '2027-01-01T00:09:00.000+09:00', '2027-01-02T00:00:00.000+09:00', '2026-01-03T00:00:00.500+09:00', '2024-02-29T12:00:00.000+09:00']);
+  });
+
+  it('parseTime reads what ZonedDateTime.parse reads, alike; isoText writes what the formatter writes', async () => {
+    const texts = ['2026-11-26T09:00:27Z', '2026-11-26T09:00:27.5+09:00', '2026-11-26T09:00:27.123456789-03:30', '2026-01-01T00:00:00.000Z', '2026-11-26T09:00:27+0900', '2026-02-30T09:00:27Z', '2026-11-26T09:00:27.1234567891Z', '2026-11-26T09:00:27[Asia/Tokyo]', '2026-11-26T09:00:27+09:00[Asia/Tokyo]', '0999-11-26T09:00:27Z', 'x'];
+    const call = `def a; def b;
+      try { ZonedDateTime z = parseTime(ctx.in); a = [z.toString(), isoText(z)]; } catch (Exception e) { a = 'error'; }
+      try { ZonedDateTime z = ZonedDateTime.parse(ctx.in); b = [z.toString(), DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").format(z)]; } catch (Exception e) { b = 'error'; }
+      r = [a, b]`;
+    const r = await run('syslog', call, texts);
+    for (const [i, x] of r.entries()) expect({ text: texts[i], r: (x.r as unknown[])[0] }).toEqual({ text: texts[i], r: (x.r as unknown[])[1] });
+    expect(r.filter((x) => (x.r as unknown[])[0] !== 'error').length).toBeGreaterThanOrEqual(6);
   });
 
   it('shows an RFC 3339 time stamp in the profile zone', async () => {

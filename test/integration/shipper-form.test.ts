@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Connection } from '../../src/cluster/connection.js';
+import { DEFAULT_PROFILE } from '../../src/content/profile.js';
+import { installPack } from '../../src/deploy/deploy.js';
+import { adminConnection, ROOT } from '../harness/cluster.js';
+
+/**
+ * The shipper's structured form (issue 9). Filebeat's syslog input, Elastic Agent, rsyslog's
+ * JSON templates, Fluent Bit's syslog parser and journald take the syslog header off a line and
+ * send the body (in `message`, `msg` or `MESSAGE`) with the time, program and host in fields.
+ * Each source's `_dev/test/test-shipper-structured.ndjson` holds such documents (its expected
+ * documents are checked by pipeline-fixtures.test.ts); the table here gives, document by
+ * document, the full syslog line it was made from and the time the shipper read it. Both
+ * must give the same document, but for what only the full line has: `event.original` (the
+ * body alone in the structured form), `event.created` and `event.timezone` (from the line's
+ * own year-less time stamp) and the `timestamp_year_assumed` tag.
+ */
+
+interface Pair {
+  /** the time the shipper read the line (sent with the full line as its @timestamp) */
+  at: string;
+  line: string;
+}
+
+const TABLES: Record<string, Pair[]> = {
+  postfix: [
+    { at: '2026-03-02T23:59:58.000Z', line: "Mar  3 08:59:58 mail-server postfix/smtpd[2101]: connect from mx.example.net[198.51.100.7]" },
+    { at: '2026-03-03T00:00:00.000Z', line: "Mar  3 09:00:00 mail-server postfix/smtpd[2101]: 3A1F00A001: client=mx.example.net[198.51.100.7]" },
+    { at: '2026-03-03T09:00:01.000+09:00', line: "Mar  3 09:00:01 mail-server postfix/qmgr[1201]: 3A1F00A001: from=<bounce-1234@mailer.example.net>, size=48213, nrcpt=2 (queue active)" },
+    { at: '2026-03-03T00:00:02.000Z', line: "<22>Mar  3 09:00:02 mail-server postfix/local[2201]: 3A1F00A001: to=<user@example.co.jp>, relay=local, delay=1.2, delays=0.9/0.01/0/0.29, dsn=2.0.0, status=sent (delivered to mailbox)" },
+    { at: '2026-03-03T00:01:02.000Z', line: "Mar  3 09:01:02 mail-server postfix/smtp[2303]: 4B2E11C003: to=<someone@example.org>, relay=mx1.example.org[2001:db8::25]:25, delay=2.4, delays=0.1/0/1.2/1.1, dsn=5.7.1, status=bounced (host mx1.example.org[2001:db8::25] said: 550 5.7.1 Message rejected as spam (in reply to end of DATA command))" },
+    { at: '2026-03-03T09:00:03+09:00', line: "Mar  3 09:00:03 mail-server postfix/cleanup[29597]: B1467845E2: warning: header From: \"sample@example.co.jp\" <attack@example.com> from unknown[203.0.113.9]; from=<root@example.com> to=<info@example.co.jp> proto=ESMTP helo=<[127.0.0.1]>" },
+    { at: '2026-03-03T00:02:00.000Z', line: "Mar  3 09:02:00 mail-server postfix/smtpd[2401]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <user@example.co.jp>: Relay access denied; from=<attack@example.com> to=<user@example.co.jp> proto=ESMTP helo=<[127.0.0.1]>" },
+  ],
+};
+
+const conn: Connection = await adminConnection();
+beforeAll(async () => {
+  await installPack(conn, ROOT, DEFAULT_PROFILE);
+});
+afterAll(async () => conn.close());
+
+async function simulate(source: string, docs: Array<Record<string, unknown>>): Promise<Array<Record<string, any>>> {
+  const res = await conn.request('POST', `/_ingest/pipeline/jpcert-${source}/_simulate`, { docs: docs.map((_source) => ({ _source })) });
+  expect(res.status).toBe(200);
+  return (res.body as { docs: Array<{ doc: { _source: Record<string, any> } }> }).docs.map((d) => d.doc._source);
+}
+
+/** the document without what only one of the two forms can have */
+function comparable(doc: Record<string, any>): Record<string, any> {
+  const c = structuredClone(doc);
+  delete c.event.original;
+  delete c.event.created;
+  delete c.event.timezone;
+  delete c.event.ingested;
+  if (Array.isArray(c.tags)) c.tags = c.tags.filter((t: string) => t !== 'timestamp_year_assumed');
+  if (Array.isArray(c.tags) && c.tags.length === 0) delete c.tags;
+  return c;
+}
+
+describe.each(Object.entries(TABLES))('%s', (source, pairs) => {
+  const file = path.join(ROOT, 'pipelines', source, '_dev', 'test', 'test-shipper-structured.ndjson');
+  const shipped = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  test('the table names the full line of every structured document', () => {
+    expect(pairs.length).toBe(shipped.length);
+  });
+
+  test('each structured document gives the document of its full line', async () => {
+    const fromFields = await simulate(source, shipped);
+    const fromLines = await simulate(source, pairs.map((p) => ({ '@timestamp': p.at, message: p.line })));
+    fromFields.forEach((doc, i) => {
+      expect({ i, kind: doc.event?.kind, error: doc.error }).toEqual({ i, kind: 'event', error: undefined });
+      // the shipper's time is the event's time: not a receive time
+      expect({ i, created: doc.event?.created }).toEqual({ i, created: undefined });
+      expect({ i, doc: comparable(doc) }).toEqual({ i, doc: comparable(fromLines[i]!) });
+    });
+  });
+});
