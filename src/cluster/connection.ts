@@ -39,6 +39,11 @@ export interface Connection {
   url: string;
   /** 2xx and 404 resolve; every other status becomes a PackError. */
   request(method: string, path: string, body?: unknown): Promise<Response>;
+  /**
+   * POST /_bulk with an NDJSON body. Every HTTP status resolves (the caller retries 429 and
+   * 5xx); only a cluster that cannot be reached becomes an UnreachableError.
+   */
+  bulk(ndjson: string): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -261,8 +266,17 @@ export async function connect(o: ConnectionOptions): Promise<Connection> {
         throw translateError(err, url, `${method} ${path}`, 30_000);
       }
     },
+    async bulk(ndjson) {
+      try {
+        return unwrap(await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: ndjson }, { ignore: EVERY_ERROR_STATUS, meta: true }));
+      } catch (err) {
+        throw translateError(err, url, 'POST /_bulk', 30_000);
+      }
+    },
     close: async () => {
       await client.close();
     },
   };
 }
+
+const EVERY_ERROR_STATUS = Array.from({ length: 200 }, (_, i) => 400 + i);

@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { ContentError } from '../errors.js';
 import { contentHash } from './hash.js';
 import { expandPipelineScripts } from './painless.js';
+import { fillSource, mappingOf, onFailureTag, readFields, readManifest, sourceNames, type SourceManifest } from './sources.js';
 import { profileValue, type Profile } from './profile.js';
 
 /**
@@ -60,10 +61,10 @@ function includeTag(file: string): YAML.ScalarTag {
   } as YAML.ScalarTag;
 }
 
-function readYaml(file: string): Record<string, unknown> {
+function readYaml(file: string, tags: YAML.Tags = []): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = YAML.parse(readFileSync(file, 'utf8'), { customTags: [includeTag(file)] });
+    doc = YAML.parse(readFileSync(file, 'utf8'), { customTags: [includeTag(file), ...tags] });
   } catch (err) {
     if (err instanceof ContentError) throw err;
     throw new ContentError(`${file} is not valid YAML: ${(err as Error).message}`, undefined, { cause: err });
@@ -106,17 +107,34 @@ export function loadDesiredObjects(root: string, profile: Profile): DesiredObjec
   }
 
   const pipelinesDir = path.join(root, 'pipelines');
-  const sources = existsSync(pipelinesDir) ? readdirSync(pipelinesDir).filter((d) => statSync(path.join(pipelinesDir, d)).isDirectory()).sort() : [];
-  for (const source of sources) {
-    for (const file of yamlFiles(path.join(pipelinesDir, source))) {
-      const doc = expandPipelineScripts(interpolate(readYaml(file), profile, file) as Record<string, unknown>, pipelinesDir, file);
-      requireKeys(doc, ['description', 'processors'], file);
+  const sources = new Map<string, SourceManifest>(sourceNames(pipelinesDir).map((s) => [s, readManifest(pipelinesDir, s)]));
+  for (const source of sources.keys()) {
+    const file = path.join(pipelinesDir, source, 'fields.yml');
+    const body = { template: { mappings: { properties: mappingOf(readFields(pipelinesDir, source)) } }, _meta: { description: `Fields of ${sources.get(source)!.title}, generated from pipelines/${source}/fields.yml` } };
+    objects.push(object('component_template', `${NAME_PREFIX}-${source}`, body, file));
+  }
+
+  const folders = existsSync(pipelinesDir) ? readdirSync(pipelinesDir).filter((d) => statSync(path.join(pipelinesDir, d)).isDirectory()).sort() : [];
+  for (const folder of folders) {
+    for (const file of yamlFiles(path.join(pipelinesDir, folder))) {
       const base = path.basename(file, '.yml');
-      const name = base === 'default' ? `${NAME_PREFIX}-${source}` : `${NAME_PREFIX}-${source}-${base}`;
+      if (base === 'manifest' || base === 'fields') continue;
+      const name = base === 'default' ? `${NAME_PREFIX}-${folder}` : `${NAME_PREFIX}-${folder}-${base}`;
+      const onFailure = onFailureTag(sources.get(folder), name, file);
+      const raw = readYaml(file, [onFailure.tag]);
+      if (onFailure.errors[0]) throw onFailure.errors[0];
+      const doc = expandPipelineScripts(interpolate(raw, profile, file) as Record<string, unknown>, pipelinesDir, file);
+      requireKeys(doc, ['description', 'processors'], file);
       objects.push(object('ingest_pipeline', name, doc, file));
     }
   }
 
+  const shape = path.join(root, 'mappings', 'source-template.yml');
+  if (sources.size && !existsSync(shape)) throw new ContentError(`${shape}: missing`, 'the index template of every log source is made from it');
+  for (const source of sources.values()) {
+    const doc = interpolate(fillSource(readYaml(shape), source), profile, shape) as Record<string, unknown>;
+    objects.push(object('index_template', `${NAME_PREFIX}-${source.name}`, doc, shape));
+  }
   for (const file of yamlFiles(path.join(root, 'mappings', 'index'))) {
     const doc = interpolate(readYaml(file), profile, file) as Record<string, unknown>;
     requireKeys(doc, ['index_patterns'], file);

@@ -5,6 +5,7 @@ import { DEFAULT_PROFILE } from '../../src/content/profile.js';
 import { installPack } from '../../src/deploy/deploy.js';
 import { compileRules } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
+import { sourceNames } from '../../src/content/sources.js';
 import { adminConnection, ROOT } from '../harness/cluster.js';
 
 /**
@@ -20,9 +21,7 @@ beforeAll(async () => {
   await installPack(conn, ROOT, DEFAULT_PROFILE);
 });
 
-const sources = readdirSync(path.join(ROOT, 'mappings', 'index'))
-  .map((f) => path.basename(f, '.yml'))
-  .filter((s) => existsSync(path.join(ROOT, 'pipelines', s, 'default.yml')));
+const sources = sourceNames(path.join(ROOT, 'pipelines'));
 
 function firstFixtureLine(source: string): string {
   const dir = path.join(ROOT, 'pipelines', source, '_dev', 'test');

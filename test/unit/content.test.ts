@@ -153,4 +153,53 @@ describe('loadDesiredObjects on a temporary content tree', () => {
     write('pipelines/common-final/default.yml', 'description: d\nprocessors: []\n');
     expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow('two content files define ingest_pipeline/jpcert-common-final');
   });
+
+  it('makes a source of a folder with a manifest: component template from fields.yml, index template from the shape, shared on_failure', () => {
+    write('pipelines/fw/manifest.yml', 'title: Test firewall\nconstants: { event.dataset: jpcert.fw, observer.type: firewall }\n');
+    write('pipelines/fw/fields.yml', '- { name: source.ip, type: ip }\n- { name: fw.rule, type: keyword, description: rule }\n- { name: fw.bytes, type: long, index: false }\n');
+    write('pipelines/fw/default.yml', 'description: d\nprocessors: []\non_failure: !on_failure\n  first: [{ set: { tag: a, field: x, value: 1 } }]\n');
+    write('mappings/source-template.yml', 'index_patterns: ["${profile.indices.prefix}-jpcert.${source.name}-*"]\ncomposed_of: ["jpcert-${source.name}"]\n_meta: { description: "pack, ${source.title}" }\n');
+    const objects = loadDesiredObjects(root, DEFAULT_PROFILE);
+    expect(objects.map((o) => `${o.kind}/${o.name}`)).toEqual(['component_template/jpcert-settings', 'component_template/jpcert-fw', 'ingest_pipeline/jpcert-fw', 'index_template/jpcert-fw']);
+    expect((objects[1]!.body as any).template.mappings.properties).toEqual({ source: { properties: { ip: { type: 'ip' } } }, fw: { properties: { rule: { type: 'keyword' }, bytes: { type: 'long', index: false } } } });
+    expect(objects[3]!.body).toEqual({ index_patterns: ['logs-jpcert.fw-*'], composed_of: ['jpcert-fw'], _meta: { description: 'pack, Test firewall' } });
+    const onFailure = (objects[2]!.body as any).on_failure as Array<Record<string, any>>;
+    expect(onFailure.map((p) => Object.values(p)[0].tag)).toEqual([
+      'set_pipeline_error_kind', 'a', 'set_event_dataset_on_failure', 'set_observer_type_on_failure', 'append_pipeline_error_message', 'set_timestamp_on_failure', 'remove_tmp_on_failure', 'pipeline_common_final_on_failure',
+    ]);
+    expect(onFailure[4]!.append.value).toContain('{{^_ingest.on_failure_pipeline}}jpcert-fw{{/_ingest.on_failure_pipeline}}');
+  });
+
+  it('reports a field list with a field twice or a field inside another', () => {
+    write('pipelines/fw/manifest.yml', 'title: t\n');
+    const file = write('pipelines/fw/fields.yml', '- { name: a.b, type: keyword }\n- { name: a.b, type: long }\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError(`${file}: a.b is listed twice`));
+    write('pipelines/fw/fields.yml', '- { name: a, type: object }\n- { name: a.b, type: long }\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError(`${file}: a.b is inside a, which is listed as a field of its own`));
+    write('pipelines/fw/fields.yml', '- { name: a }\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError(`${file}: entry 1 needs a name and a type`));
+  });
+
+  it('refuses !on_failure outside a source folder', () => {
+    const file = write('pipelines/common/x.yml', 'description: d\nprocessors: []\non_failure: !on_failure {}\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(`${file}: !on_failure needs the source's manifest.yml beside the pipeline`);
+  });
+
+  it('expands // @include lines of a script from pipelines/, each file once, includes first', () => {
+    write('pipelines/common/painless/a.painless', '// @include common/painless/b.painless\nint a() { return b(); }\n');
+    write('pipelines/common/painless/b.painless', 'int b() { return 1; }\n');
+    write('pipelines/common/x.yml', 'description: d\nprocessors:\n  - script:\n      source: |\n        // @include common/painless/a.painless\n        // @include common/painless/b.painless\n        ctx.v = a();\n');
+    const body = loadDesiredObjects(root, DEFAULT_PROFILE).find((o) => o.name === 'jpcert-common-x')!.body as any;
+    expect(body.processors[0].script.source).toBe('int b() { return 1; }\nint a() { return b(); }\nctx.v = a();\n');
+  });
+
+  it('reports an include that is missing, outside pipelines/ or after the code', () => {
+    const file = write('pipelines/common/x.yml', 'description: d\nprocessors:\n  - script:\n      source: "// @include common/painless/none.painless\\nctx.v = 1;"\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError(`${file}: @include common/painless/none.painless: no such file`));
+    write('pipelines/common/x.yml', 'description: d\nprocessors:\n  - script:\n      source: "// @include ../../etc/passwd\\nctx.v = 1;"\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow('must name a .painless file under pipelines/');
+    write('pipelines/common/painless/b.painless', 'int b() { return 1; }\n');
+    write('pipelines/common/x.yml', 'description: d\nprocessors:\n  - script:\n      source: "ctx.v = 1;\\n// @include common/painless/b.painless"\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow("@include must come before the script's first line of code");
+  });
 });

@@ -71,14 +71,14 @@ function pipelineFields(source: string): SourceFields | undefined {
       for (const doc of JSON.parse(readFileSync(path.join(testDir, f), 'utf8')) as unknown[]) flatten(doc, '', exact);
     }
   }
-  const fieldsYml = path.join(dev, 'fields.yml');
+  const fieldsYml = path.join(PIPELINES, source, 'fields.yml');
   if (existsSync(fieldsYml)) {
     for (const f of declaredFields(fieldsYml)) {
       exact.add(f.name);
       if (f.type === 'object') objects.push(`${f.name}.`);
     }
   }
-  return { exact, objects, from: `the expected fixtures and fields.yml of pipelines/${source}/_dev` };
+  return { exact, objects, from: `the expected fixtures of pipelines/${source}/_dev and pipelines/${source}/fields.yml` };
 }
 
 /**
