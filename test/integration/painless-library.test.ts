@@ -134,4 +134,26 @@ describe('syslog.painless', () => {
     expect(r[7]!.r).toBe(false);
     expect(r[7]!.t).toEqual({ shipped_header: false });
   });
+  it("takes a shipper's header for a source that writes it as from the line, and leaves a file's host alone", async () => {
+    const shapes: Array<Record<string, unknown>> = [
+      // Filebeat syslog input: log.syslog goes whole (facility and severity too)
+      { message: 'body', log: { syslog: { appname: 'squid', hostname: 'proxy1', procid: '77', priority: 30, facility: { code: 3 } }, file: { path: '/x' } } },
+      // an ECS-minded shipper: process and host.hostname were the header
+      { message: 'body', process: { name: 'squid', pid: 77, title: 'x' }, host: { hostname: 'proxy1', name: 'proxy1' } },
+      // the header's host in log.syslog: host.* (the collector) stays
+      { message: 'body', log: { syslog: { appname: 'squid', hostname: 'fw1' } }, host: { hostname: 'collector' } },
+      // a log file shipped by Filebeat: a host, no program
+      { message: 'body', host: { hostname: 'proxy1', name: 'proxy1' }, log: { file: { path: '/var/log/squid/access.log' } } },
+    ];
+    const r = await run('syslog', 'takeShipperHeader(ctx, t)', shapes.map((_, i) => i), (i) => shapes[i as number]!);
+    expect(r.map((x) => x.r)).toEqual([true, true, true, false]);
+    expect(r[0]!.t).toMatchObject({ appname: 'squid', hostname: 'proxy1', procid: '77', priority: 30 });
+    expect(r[0]!.ctx.log).toEqual({ file: { path: '/x' } });
+    expect(r[1]!.ctx.process).toEqual({ title: 'x' });
+    expect(r[1]!.ctx.host).toEqual({ name: 'proxy1' });
+    expect(r[2]!.ctx.host).toEqual({ hostname: 'collector' });
+    expect(r[2]!.ctx.log).toBeUndefined();
+    expect(r[3]!.ctx.host).toEqual({ hostname: 'proxy1', name: 'proxy1' });
+    expect(r[3]!.ctx.log).toEqual({ file: { path: '/var/log/squid/access.log' } });
+  });
 });
