@@ -35,6 +35,15 @@ const TABLES: Record<string, Pair[]> = {
     { at: "2015-02-16T00:40:10.000Z", line: "Feb 16 09:40:10 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo [Root]system-notification-00257(traffic): start_time=\"2015-02-16 09:40:07\" duration=0 policy_id=36 service=http proto=6 src zone=SHANAI dst zone=Untrust action=Deny sent=0 rcvd=0 src=10.10.1.31 dst=203.0.113.50 src_port=58461 dst_port=80 session_id=0" },
     { at: "2015-02-16T00:40:11.000Z", line: "Feb 16 09:40:11 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo  [Root]system-warning-00515: Admin user netadmin has logged on via SSH from 10.10.1.5:53912 (2015-02-16 09:40:11)" },
   ],
+  // Squid sent through syslog: `squid[pid]:` or Squid's own `(squid-1):` tag; the line's own time wins
+  squid: [
+    { at: "2015-02-18T01:01:39.000Z", line: "<30>Feb 18 10:01:39 proxy01 squid[2211]: 1424221299.090 452 192.0.2.10 TCP_MISS/200 74769 GET http://apt.example.com/a/b.zip alice HIER_DIRECT/198.51.100.7 application/zip" },
+    { at: "2015-02-18T01:01:45.000Z", line: "Feb 18 10:01:45 proxy01 (squid-1): 1424221305 0 192.0.2.13 TCP_DENIED/403 3641 CONNECT 203.0.113.66:8089 - HIER_NONE/- text/html" },
+    { at: "2015-02-18T10:01:45+09:00", line: "<30>Feb 18 10:01:45 proxy01 squid[2211]: 192.0.2.15 - - [18/Feb/2015:10:01:45 +0900] \"POST http://apt.example.com/control/apt.zip HTTP/1.1\" 200 851 \"-\" \"Wget/1.12 (linux-gnu)\" TCP_MISS:HIER_DIRECT" },
+    { at: "2015-02-18T01:01:39.000Z", line: "<30>Feb 18 10:01:39 proxy01 squid[2211]: 1424221299.090 452 192.0.2.10 TCP_MISS/200 74769 GET http://apt.example.com/a/b.zip alice HIER_DIRECT/198.51.100.7 application/zip" },
+    { at: "2015-02-18T01:01:45.000Z", line: "Feb 18 10:01:45 proxy01 (squid-1): 1424221305 0 192.0.2.13 TCP_DENIED/403 3641 CONNECT 203.0.113.66:8089 - HIER_NONE/- text/html" },
+    { at: "2015-02-18T01:01:45.000Z", line: "Feb 18 10:01:45 proxy01 squid[2211]: 192.0.2.15 - - [18/Feb/2015:10:01:45 +0900] \"POST http://apt.example.com/control/apt.zip HTTP/1.1\" 200 851 \"-\" \"Wget/1.12 (linux-gnu)\" TCP_MISS:HIER_DIRECT" },
+  ],
 };
 
 const conn: Connection = await adminConnection();
