@@ -156,4 +156,9 @@ describe('syslog.painless', () => {
     expect(r[3]!.ctx.host).toEqual({ hostname: 'proxy1', name: 'proxy1' });
     expect(r[3]!.ctx.log).toEqual({ file: { path: '/var/log/squid/access.log' } });
   });
+  it('takes the zone sent with a line when ZoneId.of takes it, else the fallback', async () => {
+    const events: unknown[] = [{ timezone: 'Asia/Tokyo' }, { timezone: '+00:00' }, { timezone: 'Z' }, { timezone: 'Mars/Olympus' }, { timezone: '' }, { timezone: 9 }, {}, 'not a map'];
+    const r = await run('syslog', "zoneOf(ctx, 'Asia/Tokyo')", events.map((_, i) => i), (i) => ({ event: events[i as number] }));
+    expect(r.map((x) => x.r)).toEqual(['Asia/Tokyo', '+00:00', 'Z', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo']);
+  });
 });
