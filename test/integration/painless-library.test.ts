@@ -161,4 +161,22 @@ describe('syslog.painless', () => {
     const r = await run('syslog', "zoneOf(ctx, 'Asia/Tokyo')", events.map((_, i) => i), (i) => ({ event: events[i as number] }));
     expect(r.map((x) => x.r)).toEqual(['Asia/Tokyo', '+00:00', 'Z', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo']);
   });
+  it('writes a time as the date processor does, without a formatter (isoMillis)', async () => {
+    const times = ['2015-02-16T09:40:02.5+09:00', '2015-02-16T00:40:02Z', '2015-12-31T23:59:59.999-05:30', '0999-01-01T00:00:00Z', '1880-01-01T00:00:00+09:18:59', '2026-03-03T03:04:05.007+00:00'];
+    const r = await run('syslog', 'isoMillis(OffsetDateTime.parse(ctx.in))', times);
+    expect(r.map((x) => x.r)).toEqual(['2015-02-16T09:40:02.500+09:00', '2015-02-16T00:40:02.000Z', '2015-12-31T23:59:59.999-05:30', null, null, '2026-03-03T03:04:05.007Z']);
+  });
+
+  it('gives the header fields of a shipped line and moves a body sent as msg to event.original', async () => {
+    const docs: Array<Record<string, unknown>> = [
+      { programname: 'squid', hostname: 'proxy1', procid: '7', pri: '30', msg: '  1424221299.090 452 ...' },
+      { event: { original: 'NetScreen device_id=fw1 ...' }, log: { syslog: { appname: 'fw1', hostname: '192.0.2.1' } } },
+      { event: { original: 'a line' }, host: { hostname: 'collector' } },
+    ];
+    const r = await run('syslog', 'shipperHeaderFields(ctx)', docs.map((_, i) => i), (i) => docs[i as number]!);
+    expect(r.map((x) => x.r)).toEqual([{ appname: 'squid', hostname: 'proxy1', procid: '7', priority: 30 }, { appname: 'fw1', hostname: '192.0.2.1' }, null]);
+    expect(r[0]!.ctx).toEqual({ event: { original: '1424221299.090 452 ...' } });
+    expect(r[1]!.ctx).toEqual({ event: { original: 'NetScreen device_id=fw1 ...' } });
+    expect(r[2]!.ctx).toEqual({ event: { original: 'a line' }, host: { hostname: 'collector' } });
+  });
 });
