@@ -32,6 +32,14 @@ export interface IngestFlags extends ConnectionFlags {
   dryRun?: boolean;
 }
 
+function parseNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new UsageError(`${name} must be a number, got "${value}"`);
+    return n;
+  };
+}
+
 export function addIngestFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--source <source>', 'the log source of every input (default: detected per file from its first lines)').choices([...SOURCES]))
@@ -42,7 +50,7 @@ export function addIngestFlags(cmd: Command): Command {
     .option('--time-zone <zone>', 'IANA zone of time stamps that carry none (default: the profile\'s)')
     .option('--namespace <name>', 'data stream namespace: <prefix>-jpcert.<source>-<namespace>', 'default')
     .option('--profile <file>', 'site profile (YAML): index prefix, time zone')
-    .option('--bulk-mb <n>', 'bulk request size in MiB', parseInteger('--bulk-mb'), 5)
+    .option('--bulk-mb <n>', 'bulk request size in MiB', parseNumber('--bulk-mb'), 5)
     .option('--concurrency <n>', 'bulk requests in flight', parseInteger('--concurrency'), 2)
     .option('--retry-for <seconds>', 'keep retrying this long while the cluster takes nothing', parseInteger('--retry-for'), 600)
     .option('--dry-run', 'send a sample of each input through the pipeline (_simulate) and print the documents; index nothing');
@@ -120,7 +128,7 @@ export async function runIngest(flags: IngestFlags, args: string[], out: (s: str
   const encoding = parseEncoding(flags.encoding);
   const fileTime = fileTimeOf(flags, timezone);
   const inputs = await expandInputs(args);
-  if (flags.bulkMb < 1 || flags.bulkMb > 100) throw new UsageError('--bulk-mb must be between 1 and 100');
+  if (!(flags.bulkMb >= 0.1 && flags.bulkMb <= 100)) throw new UsageError('--bulk-mb must be between 0.1 and 100');
   if (flags.concurrency < 1 || flags.concurrency > 16) throw new UsageError('--concurrency must be between 1 and 16');
   if (!/^[a-z0-9][a-z0-9_.]*$/.test(flags.namespace)) throw new UsageError(`--namespace ${flags.namespace} is not a valid data stream namespace`, 'use lower-case letters, digits, "_" or "."');
   const url = await clusterUrl(flags);
@@ -142,7 +150,7 @@ export async function runIngest(flags: IngestFlags, args: string[], out: (s: str
       for (const line of await dryRun(conn, common)) out(line);
       return 0;
     }
-    const report = await ingest(conn, { ...common, bulkBytes: flags.bulkMb * 1024 * 1024, concurrency: flags.concurrency, retryForMs: flags.retryFor * 1000, progress: makeProgress() });
+    const report = await ingest(conn, { ...common, bulkBytes: Math.round(flags.bulkMb * 1024 * 1024), concurrency: flags.concurrency, retryForMs: flags.retryFor * 1000, progress: makeProgress() });
     const { lines, exitCode } = summarise(report);
     for (const l of lines) out(l);
     return exitCode;

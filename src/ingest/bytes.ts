@@ -36,6 +36,12 @@ export class PeekableBytes implements AsyncIterable<Buffer> {
     return Buffer.concat(this.head);
   }
 
+  /** closes the input without reading the rest */
+  async close(): Promise<void> {
+    this.done = true;
+    await this.it.return?.();
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     while (this.head.length) yield this.head.shift()!;
     if (this.done) return;

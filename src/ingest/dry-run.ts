@@ -23,7 +23,7 @@ export async function dryRun(conn: Connection, o: Omit<IngestOptions, 'progress'
     out.push(`== ${input}: ${source ?? 'source not recognised (give --source)'}, ${format}${gzip ? ' (gzip)' : ''}, ${encoding}`);
     if (!source) continue;
     const docs: Array<Record<string, unknown>> = [];
-    for await (const r of readRecords(bytes, { format, encoding, readTime: o.fileTime ?? new Date().toISOString(), path: input, ...(o.timeZone ? { timeZone: o.timeZone } : {}) }, { empty: 0, notes: [] })) {
+    for await (const r of readRecords(bytes, { format, encoding, readTime: o.fileTime ?? new Date().toISOString(), path: input, ...(input !== '-' && !gzip ? { file: input } : {}), ...(o.timeZone ? { timeZone: o.timeZone } : {}) }, { empty: 0, notes: [] })) {
       docs.push(r.doc);
       if (docs.length >= SAMPLE) break;
     }

@@ -180,7 +180,7 @@ export async function ingest(conn: Connection, o: IngestOptions): Promise<Ingest
     const readTime = readTimeOf(input, o.fileTime);
     const logPath = input === STDIN ? 'stdin' : path.resolve(input);
     o.progress.startInput(input, input === STDIN || gzip ? undefined : statSync(input).size);
-    for await (const record of readRecords(bytes, { format, encoding, readTime, path: logPath, ...(o.timeZone ? { timeZone: o.timeZone } : {}) }, counters)) {
+    for await (const record of readRecords(bytes, { format, encoding, readTime, path: logPath, ...(input !== STDIN && !gzip ? { file: input } : {}), ...(o.timeZone ? { timeZone: o.timeZone } : {}) }, counters)) {
       report.read++;
       o.progress.record(record.offset);
       await sender.add({ index, id: recordId(source, fingerprint, record.offset), doc: record.doc, ref: { report, record } });
@@ -214,7 +214,8 @@ export function summarise(report: IngestReport): { lines: string[]; exitCode: nu
   lines.push(`${'input'.padEnd(40)} ${'source'.padEnd(9)} ${w('read', 9)} ${w('indexed', 9)} ${w('present', 9)} ${w('pipe.err', 9)} ${w('rejected', 9)}`);
   const total = { read: 0, created: 0, present: 0, pipelineErrors: 0, rejected: 0 };
   for (const r of report.inputs) {
-    const name = r.path.length > 40 ? `…${r.path.slice(-39)}` : r.path.padEnd(40);
+    const shown = r.path === STDIN ? '(stdin)' : r.path;
+    const name = shown.length > 40 ? `…${shown.slice(-39)}` : shown.padEnd(40);
     if (r.skipped) {
       lines.push(`${name} skipped: ${r.skipped}`);
       continue;
