@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { parseInteger, runCli } from '../src/cli/run.js';
 import { DEFAULT_PORTS, down, status, up, type EngineName } from '../src/engine/local-cluster.js';
+import { installedPlugins } from '../src/engine/plugins.js';
+import { pluginSpecs } from '../src/cli/plugin-flags.js';
 import { stateRoot } from '../src/paths.js';
 
 interface Flags {
@@ -10,6 +12,7 @@ interface Flags {
   name: string;
   clean?: boolean;
   secure?: boolean;
+  plugin?: string[];
 }
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -27,6 +30,7 @@ withCommon(program.command('up').description('start the local cluster (assemblin
   .option('--port <port>', 'HTTP port of the first node (default 9200 for OpenSearch)', parseInteger('--port'))
   .option('--clean', 'start from empty data folders')
   .option('--secure', 'enable the security plugin: HTTPS with a generated CA and basic auth')
+  .option('--plugin <zip>', 'install an engine plugin: a .zip file, a folder of zips, or an http(s) URL (repeatable; also PACK_ENGINE_PLUGINS=<folder>)', (v: string, prev: string[] = []) => [...prev, v])
   .action(async (flags: Flags) => {
     const started = Date.now();
     const { state, alreadyRunning } = await up({
@@ -36,6 +40,7 @@ withCommon(program.command('up').description('start the local cluster (assemblin
       name: flags.name,
       clean: flags.clean,
       secure: flags.secure,
+      plugins: pluginSpecs(flags.plugin),
       stateRoot: stateRoot(),
       log,
     });
@@ -44,6 +49,7 @@ withCommon(program.command('up').description('start the local cluster (assemblin
       `${alreadyRunning ? 'already running' : `up in ${seconds}s`}: ${state.engine} ${state.version} at ${state.url} (${state.nodes.length} node(s))\n`,
     );
     if (state.secure) process.stdout.write(`credentials: ${state.secure.credentialsFile}\nCA certificate: ${state.secure.caCert}\n`);
+    if (state.plugins?.length) process.stdout.write(`plugins: ${state.plugins.map((p) => `${p.name} ${p.version}`).join(', ')}\n`);
   });
 
 withCommon(program.command('down').description('stop the local cluster started by `up` (by pid)')).action(async (flags: Flags) => {
@@ -58,6 +64,8 @@ withCommon(program.command('status').description('say what runs where')).action(
     return;
   }
   process.stdout.write(`${s.state.engine} ${s.state.version} "${s.state.name}" at ${s.state.url}, health: ${s.health ?? 'not answering'}\n`);
+  const plugins = installedPlugins(s.state.home);
+  process.stdout.write(`plugins: ${plugins.length ? plugins.map((p) => `${p.name} ${p.version}`).join(', ') : 'none'}\n`);
   for (const n of s.nodes) {
     process.stdout.write(`  ${n.name}  pid ${n.pid}  ${n.running ? 'running' : 'not running'}  http 127.0.0.1:${n.httpPort}  data ${n.dataDir}\n`);
   }

@@ -4,7 +4,8 @@ import { loadDesiredObjects } from '../content/load.js';
 import { loadProfile } from '../content/profile.js';
 import { UsageError } from '../errors.js';
 import { applyPlan, planDeploy, type DeployResult } from '../deploy/deploy.js';
-import { planRules } from '../deploy/rules.js';
+import { applyRules, planRules } from '../deploy/rules.js';
+import { targetSummary } from '../deploy/target.js';
 import { compileRules } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
 import { planSummary, planTable } from '../deploy/report.js';
@@ -30,7 +31,7 @@ export function addDeployFlags(cmd: Command): Command {
 }
 
 /** Connects, plans and applies; prints the plan table and what changed. */
-export async function runDeploy(flags: DeployFlags, url: string, out: (s: string) => void, err: (s: string) => void): Promise<DeployResult & { savedObjects: UiDeployment[] }> {
+export async function runDeploy(flags: DeployFlags, url: string, out: (s: string) => void, err: (s: string) => void): Promise<DeployResult & { savedObjects: UiDeployment[]; engine: string; plugins: string[]; rules: number }> {
   // everything that can be checked offline is checked before the first network call
   const profile = loadProfile(flags.profile);
   if (flags.prune && !flags.yes && !flags.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
@@ -60,24 +61,21 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
 
     const rules = await planRules(conn, compiled, PACK_ROOT, flags.prune ?? false, flags.dryRun ?? false, uis.map((u) => u.target.flavor));
     out(`rules: ${rules.compiled.rules.length} compiled into ${rules.buildDir}`);
-    if (rules.plan.length) {
-      out(rules.plan.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}`).join('\n'));
-      const changed = rules.plan.filter((e) => e.action !== 'unchanged');
-      if (!flags.dryRun) {
-        for (const e of changed) {
-          await e.apply();
-          err(`${e.action}d ${e.kind} ${e.name}`);
-        }
-      }
-      out(`${flags.dryRun ? 'dry run, nothing changed: ' : ''}rules: ${changed.length} change(s)`);
-    }
+    const shown = [...rules.dataStreams.filter((e) => e.action !== 'unchanged'), ...rules.channels, ...rules.plan];
+    if (shown.length) out(shown.map((e) => `  ${e.action.padEnd(9)}  ${e.kind}  ${e.name}${e.detail ? `  ${e.detail}` : ''}`).join('\n'));
+    const dry = flags.dryRun ? 'dry run, nothing changed: ' : '';
+    out(`${dry}${targetSummary('data streams', rules.dataStreams)}`);
+    if (rules.channels.length) out(`${dry}${targetSummary('notification channels', rules.channels)}`);
+    if (rules.plan.length) out(`${dry}${targetSummary(rules.label, rules.plan)}`);
+    for (const line of rules.settings) out(line);
+    if (!flags.dryRun) await applyRules(rules, err);
     for (const note of rules.notes) err(`note: ${note}`);
 
     const savedObjects: UiDeployment[] = [];
     for (const ui of uis) {
       savedObjects.push(await deploySavedObjects(ui, compiled, flags.dryRun ?? false, out, err, flags.prune ?? false));
     }
-    return { plan, applied, orphans, savedObjects };
+    return { plan, applied, orphans, savedObjects, engine: conn.info.engine, plugins: rules.plugins, rules: rules.compiled.rules.length };
   } finally {
     await conn.close();
   }

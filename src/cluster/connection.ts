@@ -268,9 +268,11 @@ export async function connect(o: ConnectionOptions): Promise<Connection> {
     },
     async bulk(ndjson) {
       try {
-        return unwrap(await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: ndjson }, { ignore: EVERY_ERROR_STATUS, meta: true }));
+        // a big bulk through the pipelines can take long on a busy cluster, and the caller
+        // retries (the client's own retries would send it again while the first still runs)
+        return unwrap(await client.transport.request({ method: 'POST', path: '/_bulk', bulkBody: ndjson }, { ignore: EVERY_ERROR_STATUS, meta: true, requestTimeout: BULK_TIMEOUT_MS, maxRetries: 0 }));
       } catch (err) {
-        throw translateError(err, url, 'POST /_bulk', 30_000);
+        throw translateError(err, url, 'POST /_bulk', BULK_TIMEOUT_MS);
       }
     },
     close: async () => {
@@ -280,3 +282,4 @@ export async function connect(o: ConnectionOptions): Promise<Connection> {
 }
 
 const EVERY_ERROR_STATUS = Array.from({ length: 200 }, (_, i) => 400 + i);
+const BULK_TIMEOUT_MS = 120_000;

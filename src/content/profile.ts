@@ -63,11 +63,32 @@ export interface Profile {
   };
   /** attachment file name extensions treated as executable (lower case, no dot) */
   executable_extensions?: string[];
-  /** where alerts go besides the alerts index: a webhook and mail (Watcher), a
-   *  Notifications channel id (OpenSearch Alerting) */
-  notify?: { webhook?: string; email?: string[]; channel_id?: string };
+  /** where alerts go besides the alerts index: a webhook (Watcher's webhook action, and on
+   *  OpenSearch a Notifications webhook channel deploy creates), its headers ("Name: value"),
+   *  mail (Watcher), the id of a Notifications channel of your own (OpenSearch Alerting), and
+   *  the OpenSearch Dashboards address for the link in each message */
+  notify?: NotifySettings;
   /** indicators received from outside (G4 and the *-1 checks) */
   indicators?: { ips: string[]; domains: string[]; urls: string[]; senders: string[]; attachment_names: string[]; subjects: string[] };
+}
+
+export interface NotifySettings {
+  webhook?: string;
+  webhook_headers?: string[];
+  email?: string[];
+  channel_id?: string;
+  dashboards_url?: string;
+}
+
+/** "Name: value" header lines as a map; throws on a line that is not one. */
+export function parseHeaders(lines: string[] | undefined, file = 'profile'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of lines ?? []) {
+    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/.exec(line);
+    if (!m) throw new ContentError(`${file}: notify.webhook_headers: "${line}" is not a header line "Name: value"`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
 }
 
 /** The rules' settings with their defaults, for a profile that leaves them out. */
@@ -131,7 +152,7 @@ const SHAPE: Shape = {
   thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number' },
   executable_extensions: 'string[]',
   indicators: { ips: 'string[]', domains: 'string[]', urls: 'string[]', senders: 'string[]', attachment_names: 'string[]', subjects: 'string[]' },
-  notify: { webhook: 'string', email: 'string[]', channel_id: 'string' },
+  notify: { webhook: 'string', webhook_headers: 'string[]', email: 'string[]', channel_id: 'string', dashboards_url: 'string' },
 };
 
 function checkShape(value: unknown, shape: Shape, where: string, file: string): void {
@@ -172,6 +193,9 @@ export function validateProfile(p: Profile, file: string): Profile {
   }
   for (const h of p.holidays ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(h) || Number.isNaN(Date.parse(h))) throw new ContentError(`${file}: holidays: "${h}" is not a date YYYY-MM-DD`);
   if (p.notify?.webhook && !/^https?:\/\/[^\s]+$/.test(p.notify.webhook)) throw new ContentError(`${file}: notify.webhook "${p.notify.webhook}" is not an http(s) URL`);
+  if (p.notify?.dashboards_url && !/^https?:\/\/[^\s]+$/.test(p.notify.dashboards_url)) throw new ContentError(`${file}: notify.dashboards_url "${p.notify.dashboards_url}" is not an http(s) URL`);
+  parseHeaders(p.notify?.webhook_headers, file);
+  if (p.notify?.webhook_headers?.length && !p.notify.webhook) throw new ContentError(`${file}: notify.webhook_headers without notify.webhook`);
   for (const cidr of p.networks?.internal ?? []) if (!isCidr(cidr)) throw new ContentError(`${file}: networks.internal: "${cidr}" is not an address range such as 10.0.0.0/8`);
   return p;
 }

@@ -1,10 +1,15 @@
 import path from 'node:path';
 import type { Connection } from '../cluster/connection.js';
-import { PACK_ID } from '../content/load.js';
 import { RejectedObjectError } from '../errors.js';
 import type { Compiled } from '../rules/compile.js';
 import type { Flavor } from '../rules/render/saved-objects.js';
 import { writeBuild } from '../rules/write-build.js';
+import { planChannels } from './channels.js';
+import { planDataStreams } from './data-streams.js';
+import { listPlugins, monitorNotes, planMonitors, readMonitors } from './monitors.js';
+import type { Action } from './plan.js';
+import { templateRateLine } from './script-limits.js';
+import type { TargetEntry } from './target.js';
 
 /**
  * Deploys the compiled rules to what the cluster supports: OpenSearch Alerting monitors
@@ -14,32 +19,26 @@ import { writeBuild } from '../rules/write-build.js';
  * sent again.
  */
 
-export type RuleAction = 'create' | 'update' | 'unchanged' | 'delete';
-
-export interface RulePlanEntry {
-  kind: 'monitor' | 'watch';
-  name: string;
-  action: RuleAction;
-  apply: () => Promise<void>;
-}
+export type RuleAction = Action;
+export type RulePlanEntry = TargetEntry;
 
 export interface RuleDeployment {
   compiled: Compiled;
   buildDir: string;
-  plan: RulePlanEntry[];
+  /** the data streams the rules search, made to exist before any log arrives */
+  dataStreams: TargetEntry[];
+  /** the Notifications channel the monitors send to */
+  channels: TargetEntry[];
+  /** monitors (OpenSearch Alerting) or watches (Elasticsearch Watcher) */
+  plan: TargetEntry[];
+  /** the label of `plan` in the summary: monitors or watches */
+  label: string;
   /** what the cluster cannot take, and where to find it instead */
   notes: string[];
-}
-
-interface RemoteMonitor {
-  id: string;
-  ruleId?: string;
-  hash?: string;
-}
-
-async function hasAlerting(conn: Connection): Promise<boolean> {
-  const res = await conn.request('GET', '/_cat/plugins?format=json');
-  return res.status === 200 && (res.body as Array<{ component: string }>).some((p) => p.component === 'opensearch-alerting');
+  /** the cluster's plugins (OpenSearch) */
+  plugins: string[];
+  /** cluster settings deploy reads and says what it does with them */
+  settings: string[];
 }
 
 async function hasWatcher(conn: Connection): Promise<boolean> {
@@ -51,16 +50,6 @@ async function hasWatcher(conn: Connection): Promise<boolean> {
     if (err instanceof RejectedObjectError) return false;
     throw err;
   }
-}
-
-async function remoteMonitors(conn: Connection): Promise<RemoteMonitor[]> {
-  const res = await conn.request('POST', '/_plugins/_alerting/monitors/_search', { size: 1000, query: { match_phrase_prefix: { 'monitor.name': '[jpcert]' } } });
-  if (res.status === 404) return [];
-  const hits = ((res.body as { hits?: { hits?: Array<{ _id: string; _source: Record<string, any> }> } }).hits?.hits ?? []);
-  return hits
-    .map((h) => ({ id: h._id, meta: (h._source.monitor ?? h._source).ui_metadata as Record<string, string> | undefined }))
-    .filter((m) => m.meta?.managed_by === PACK_ID)
-    .map((m) => ({ id: m.id, ruleId: m.meta?.rule_id, hash: m.meta?.content_hash }));
 }
 
 /** Where the saved searches went: build/ always, and the UIs given with --kibana / --dashboards. */
@@ -75,31 +64,29 @@ export async function planRules(conn: Connection, compiled: Compiled, root: stri
   const buildDir = path.join(root, 'build', 'rules');
   if (!dryRun) await writeBuild(compiled, buildDir);
   const notes = [savedSearchNote(buildDir, dryRun, installedIn)];
-  const plan: RulePlanEntry[] = [];
+  const plan: TargetEntry[] = [];
+  let label = 'monitors';
+  const settings: string[] = [];
+  const channels: TargetEntry[] = [];
+  const dataStreams = await planDataStreams(conn, compiled.rules.flatMap((r) => r.resolved.indices));
+  const plugins = await listPlugins(conn);
 
   if (conn.info.engine === 'opensearch') {
-    if (!(await hasAlerting(conn))) {
+    if (!plugins.includes('opensearch-alerting')) {
       notes.push(`the cluster has no Alerting plugin: ${compiled.rules.length} monitors were written to ${path.join(buildDir, 'monitors')} only; install opensearch-alerting and deploy again`);
     } else {
-      const remote = await remoteMonitors(conn);
-      const byRule = new Map(remote.map((m) => [m.ruleId, m]));
-      for (const r of compiled.rules) {
-        const existing = byRule.get(r.resolved.rule.id);
-        const name = r.resolved.rule.check;
-        if (!existing) plan.push({ kind: 'monitor', name, action: 'create', apply: async () => void (await conn.request('POST', '/_plugins/_alerting/monitors', r.monitor)) });
-        else if (existing.hash !== r.hash) plan.push({ kind: 'monitor', name, action: 'update', apply: async () => void (await conn.request('PUT', `/_plugins/_alerting/monitors/${existing.id}`, r.monitor)) });
-        else plan.push({ kind: 'monitor', name, action: 'unchanged', apply: async () => {} });
-      }
-      if (prune) {
-        const wanted = new Set(compiled.rules.map((r) => r.resolved.rule.id));
-        for (const m of remote.filter((x) => x.ruleId === undefined || !wanted.has(x.ruleId))) {
-          plan.push({ kind: 'monitor', name: m.ruleId ?? m.id, action: 'delete', apply: async () => void (await conn.request('DELETE', `/_plugins/_alerting/monitors/${m.id}`)) });
-        }
-      }
+      settings.push(await templateRateLine(conn, compiled.rules));
+      if (plugins.includes('opensearch-notifications')) channels.push(...(await planChannels(conn, compiled.notify, prune)));
+      else if (compiled.notify.webhook) notes.push('the profile names notify.webhook, but the cluster has no Notifications plugin: the monitors\' webhook actions cannot send; install opensearch-notifications (and -core) and deploy again');
+      const remote = await readMonitors(conn);
+      plan.push(...planMonitors(conn, compiled.rules, remote, prune));
+      notes.push(...monitorNotes(compiled.rules, remote, prune));
     }
   } else if (!(await hasWatcher(conn))) {
+    label = 'watches';
     notes.push(`Watcher is not available on this cluster (it needs a Platinum or trial licence): ${compiled.rules.length} watches were written to ${path.join(buildDir, 'watches')} only`);
   } else {
+    label = 'watches';
     for (const r of compiled.rules) {
       const res = await conn.request('GET', `/_watcher/watch/${r.watch.id}`);
       const stored = res.status === 200 ? ((res.body as { watch?: { metadata?: Record<string, string> } }).watch?.metadata?.content_hash ?? '') : undefined;
@@ -107,5 +94,16 @@ export async function planRules(conn: Connection, compiled: Compiled, root: stri
       plan.push({ kind: 'watch', name: r.resolved.rule.check, action, apply: async () => void (await conn.request('PUT', `/_watcher/watch/${r.watch.id}`, r.watch.body)) });
     }
   }
-  return { compiled, buildDir, plan, notes };
+  return { compiled, buildDir, dataStreams, channels, plan, label, notes, plugins, settings };
+}
+
+/** Applies the changes (data streams and the channel first: the monitors search and send to them), logging each. */
+export async function applyRules(d: RuleDeployment, log: (line: string) => void): Promise<TargetEntry[]> {
+  const applied: TargetEntry[] = [];
+  for (const e of [...d.dataStreams, ...d.channels, ...d.plan].filter((x) => x.action !== 'unchanged')) {
+    await e.apply();
+    applied.push(e);
+    log(`${e.action}d ${e.kind} ${e.name}`);
+  }
+  return applied;
 }

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { LocalEngineError, UsageError } from '../errors.js';
 import { findJavaHome, javaMajorVersion } from './java.js';
 import { probeJson } from './http-probe.js';
-import { ensureOpenSearchHome, OPENSEARCH_VERSION } from './opensearch-distribution.js';
+import { ensureOpenSearchHome, OPENSEARCH_MODULES, OPENSEARCH_VERSION } from './opensearch-distribution.js';
 import { ensureSecureHome, prepareSecureConfig, type Credentials } from './opensearch-security.js';
+import { checkSums, ensurePluginHome, installedPlugins, orderPlugins, pluginHomePath, readPluginZip, resolvePluginFiles, type InstalledPlugin, type PluginSpec, type PluginZip } from './plugins.js';
 
 /**
  * Starts, stops and reports on a local engine cluster made of real engine processes bound
@@ -32,6 +33,8 @@ export interface ClusterOptions {
   clean?: boolean;
   /** HTTPS and basic auth through the security plugin. */
   secure?: boolean;
+  /** plugin zips to install (paths, folders or URLs): `--plugin`, PACK_ENGINE_PLUGINS */
+  plugins?: PluginSpec[];
   log?: (msg: string) => void;
 }
 
@@ -53,9 +56,37 @@ export interface ClusterState {
   startedAt: string;
   nodes: NodeState[];
   secure?: { caCert: string; credentialsFile: string; confDir: string };
+  /** plugins installed in the home (beside the security plugin) */
+  plugins?: InstalledPlugin[];
 }
 
 export const DEFAULT_PORTS: Record<EngineName, number> = { opensearch: 9200, elasticsearch: 9250 };
+
+/** The engine home a cluster runs from, before plugins: plain, or the copy with the security plugin. */
+function baseHomePath(o: Pick<ClusterOptions, 'stateRoot' | 'secure'>): string {
+  const plain = path.join(o.stateRoot, 'engines', `opensearch-${OPENSEARCH_VERSION}`);
+  return o.secure ? `${plain}-security` : plain;
+}
+
+function describePlugins(plugins: InstalledPlugin[] | undefined): string {
+  return plugins?.length ? `the plugins ${plugins.map((p) => p.name).join(', ')}` : 'no extra plugins';
+}
+
+/** Reads and checks the zips named by `--plugin` / PACK_ENGINE_PLUGINS (downloading URLs once). */
+async function pluginZips(specs: PluginSpec[], stateRoot: string, secure: boolean, log: (m: string) => void): Promise<PluginZip[]> {
+  if (!specs.length) return [];
+  const files = await resolvePluginFiles(specs, path.join(stateRoot, 'downloads'), log);
+  const zips: PluginZip[] = [];
+  for (const f of files) {
+    const z = await readPluginZip(f);
+    const sums = checkSums(z);
+    if (sums !== 'checked') log(`note: ${path.basename(f)}: ${sums === 'not listed' ? 'not listed in the SHA256SUMS beside it' : 'no SHA256SUMS beside it'}, checksum not verified`);
+    zips.push(z);
+  }
+  // fails early (before any copy) on a wrong engine version or a missing dependency
+  orderPlugins(zips, [...OPENSEARCH_MODULES.map((m) => m.name), 'transport-netty4', ...(secure ? ['opensearch-security'] : [])], OPENSEARCH_VERSION);
+  return zips;
+}
 
 function clusterDir(o: Pick<ClusterOptions, 'stateRoot' | 'engine' | 'name'>): string {
   return path.join(o.stateRoot, 'clusters', `${o.engine}-${o.name}`);
@@ -154,10 +185,19 @@ export async function up(o: ClusterOptions): Promise<{ state: ClusterState; alre
   if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 5) throw new UsageError(`--nodes must be 1 to 5, got ${o.nodes}`);
   if (!Number.isInteger(o.port) || o.port < 1024 || o.port > 65000) throw new UsageError(`--port must be between 1024 and 65000, got ${o.port}`);
 
+  const zips = await pluginZips(o.plugins ?? [], o.stateRoot, o.secure ?? false, log);
   const existing = await readState(o);
   if (existing) {
     const alive = existing.nodes.filter((n) => isOurProcess(n.pid, existing.home));
     if (alive.length === existing.nodes.length) {
+      // the plugin set is part of the home: asked for another set, say so rather than pretend
+      const wanted = pluginHomePath(baseHomePath(o), zips);
+      if (zips.length && existing.home !== wanted) {
+        throw new UsageError(
+          `the local cluster "${o.name}" already runs with ${describePlugins(existing.plugins)}, not with ${zips.map((z) => z.name).join(', ')}`,
+          `stop it first (npm run cluster -- down${o.name === 'default' ? '' : ` --name ${o.name}`}), then start it with the plugins; its data is kept`,
+        );
+      }
       await waitForCluster(existing, 60_000, () => true);
       return { state: existing, alreadyRunning: true };
     }
@@ -169,7 +209,8 @@ export async function up(o: ClusterOptions): Promise<{ state: ClusterState; alre
   if (major < 17) throw new LocalEngineError(`Java ${major} at ${javaHome} is too old for OpenSearch ${OPENSEARCH_VERSION}`, 'set JAVA_HOME to a JDK 17 or newer');
 
   const plainHome = await ensureOpenSearchHome(path.join(o.stateRoot, 'engines'), log);
-  const home = o.secure ? await ensureSecureHome(plainHome, javaHome, OPENSEARCH_VERSION, log) : plainHome;
+  const baseHome = o.secure ? await ensureSecureHome(plainHome, javaHome, OPENSEARCH_VERSION, log) : plainHome;
+  const home = await ensurePluginHome(baseHome, zips, javaHome, log);
   const dir = clusterDir(o);
   if (o.clean) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -217,6 +258,7 @@ export async function up(o: ClusterOptions): Promise<{ state: ClusterState; alre
     startedAt: new Date().toISOString(),
     nodes,
     ...(secure ? { secure } : {}),
+    ...(zips.length ? { plugins: installedPlugins(home).filter((p) => p.name !== 'opensearch-security') } : {}),
   };
   for (const n of nodes) {
     await mkdir(path.dirname(n.logFile), { recursive: true });

@@ -7,8 +7,9 @@ import { PackError, UnreachableError } from '../errors.js';
  * number in flight (a caller that adds faster than the cluster takes waits: backpressure),
  * retried with growing pauses when the cluster is busy (429), failing (5xx) or gone
  * (connection lost, restarting) until `retryFor` has passed without progress. A document whose
- * `_id` already exists (409, an earlier run or a retried request that did arrive) is counted
- * as present, so a re-run ends with one document per input line. Other refusals are the
+ * `_id` already exists (409) is counted as present (an earlier run wrote it), or as created
+ * when it was in a request of this run whose answer was lost, so a re-run ends with one
+ * document per input line and the counts say who wrote what. Other refusals are the
  * cluster's verdict on the document: reported with its reason, not retried.
  */
 
@@ -100,6 +101,9 @@ export class BulkSender {
     let pending = batch;
     let wait = this.backoffMs;
     let lastProgress = Date.now();
+    // a request whose answer was lost (connection gone, timeout) may have been carried out:
+    // a 409 for its documents then means this run wrote them
+    let answerLost = false;
     while (pending.length) {
       let status: number;
       let body: unknown;
@@ -111,6 +115,7 @@ export class BulkSender {
         if (!(err instanceof UnreachableError)) throw err;
         status = 0;
         body = (err as Error).message;
+        answerLost = true;
       }
       if (status === 200) {
         const items = (body as { items?: BulkResponseItem[] }).items ?? [];
@@ -119,7 +124,7 @@ export class BulkSender {
           const p = pending[i]!;
           const s = r.create?.status ?? 0;
           if (s === 201 || s === 200) this.opts.onOutcome({ item: p.item, result: 'created' });
-          else if (s === 409) this.opts.onOutcome({ item: p.item, result: 'present' });
+          else if (s === 409) this.opts.onOutcome({ item: p.item, result: answerLost ? 'created' : 'present' });
           else if (RETRY_STATUS.has(s) || s >= 500) again.push(p);
           else {
             const e = r.create?.error;

@@ -1,5 +1,5 @@
 import { contentHash } from '../content/hash.js';
-import type { Profile } from '../content/profile.js';
+import type { NotifySettings, Profile } from '../content/profile.js';
 import type { LoadedRule } from './load.js';
 import { renderMonitor, type Monitor } from './render/monitor.js';
 import { operationalSearches } from './render/operational-searches.js';
@@ -21,6 +21,8 @@ export interface CompiledRule {
 
 export interface Compiled {
   rules: CompiledRule[];
+  /** where alerts go (the profile's notify), for the targets that deliver them */
+  notify: NotifySettings;
   savedObjects: Record<'kibana' | 'dashboards', SavedObject[]>;
 }
 
@@ -55,6 +57,6 @@ export function compileRules(loaded: LoadedRule[], profile: Profile): Compiled {
     }
     savedObjects[flavor] = [...patterns.values(), ...rules.map((r) => r.savedSearch[flavor]), ...extra.map(({ only: _only, ...s }) => savedSearch(s, flavor))];
   }
-  return { rules, savedObjects };
+  return { rules, savedObjects, notify: profile.notify ?? {} };
 }
 

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { interpolate } from '../content/load.js';
-import { withRuleDefaults, type Profile, type TimeRange } from '../content/profile.js';
+import { withRuleDefaults, type NotifySettings, type Profile, type TimeRange } from '../content/profile.js';
 import { ContentError } from '../errors.js';
 import { checkQuerySubset } from './query-subset.js';
 import type { Condition, Rule } from './schema.js';
@@ -24,7 +24,7 @@ export interface ResolvedRule {
   scheduleMs: number;
   timezone: string;
   regularity: boolean;
-  notify: { webhook?: string; email?: string[]; channel_id?: string };
+  notify: NotifySettings;
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type Connection } from '../../src/cluster/connection.js';
+import { listPlugins, readMonitors } from '../../src/deploy/monitors.js';
 
 /** What the global setup started (or was given), for the integration tests. */
 
@@ -80,8 +81,15 @@ export function runCli(script: string, args: string[], env: Record<string, strin
   });
 }
 
+/** The plugins the cluster has (components of `_cat/plugins`, one per plugin). */
+export const clusterPlugins = listPlugins;
+
 /** Deletes every object this pack may have installed, so a test starts from a fresh cluster. */
 export async function removePackObjects(conn: Connection): Promise<void> {
+  if ((await clusterPlugins(conn)).includes('opensearch-alerting')) {
+    const { ours } = await readMonitors(conn);
+    for (const m of ours) await conn.request('DELETE', `/_plugins/_alerting/monitors/${m.id}`);
+  }
   await conn.request('DELETE', '/_data_stream/*-jpcert.*');
   for (const p of ['/_index_template/jpcert-*', '/_ingest/pipeline/jpcert-*', '/_component_template/jpcert-*']) {
     const list = await conn.request('GET', p);

@@ -3,10 +3,13 @@
 //      TEST_CLUSTER_READER_USERNAME / _PASSWORD for a user without admin rights);
 //   2. testcontainers, when a Docker engine answers;
 //   3. the local engine (`npm run cluster`), with the security plugin, started here and
-//      stopped by global-teardown. TEST_CLUSTER_NODES=3 makes it a 3-node cluster.
+//      stopped by global-teardown. TEST_CLUSTER_NODES=3 makes it a 3-node cluster. When
+//      ../shared/engine-plugins (beside the checkout) holds plugin zips, every one of them is
+//      installed too (Alerting, Notifications, ISM, ...): once per engine home, so later runs
+//      reuse it. TEST_CLUSTER_PLUGINS names another folder; TEST_CLUSTER_PLUGINS=none installs none.
 // The choice is handed to the tests through TEST_CLUSTER_* environment variables.
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +17,14 @@ import { fileURLToPath } from 'node:url';
 const exec = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const LOCAL = { name: 'test', port: Number(process.env.TEST_CLUSTER_PORT ?? 9700) };
+
+/** The folder of plugin zips the local engine gets, or undefined. */
+export function pluginFolder() {
+  const given = process.env.TEST_CLUSTER_PLUGINS;
+  if (given === 'none') return undefined;
+  const dir = given ? path.resolve(given) : path.join(root, '..', 'shared', 'engine-plugins');
+  return existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.zip')) ? dir : undefined;
+}
 
 function dockerAnswers() {
   try {
@@ -37,7 +48,8 @@ async function viaTestcontainers() {
 
 async function viaLocalEngine() {
   const nodes = process.env.TEST_CLUSTER_NODES ?? '1';
-  const args = ['scripts/cluster.ts', 'up', '--secure', '--clean', '--name', LOCAL.name, '--port', String(LOCAL.port), '--nodes', nodes];
+  const plugins = pluginFolder();
+  const args = ['scripts/cluster.ts', 'up', '--secure', '--clean', '--name', LOCAL.name, '--port', String(LOCAL.port), '--nodes', nodes, ...(plugins ? ['--plugin', plugins] : [])];
   const started = Date.now();
   const { stdout } = await exec(path.join(root, 'node_modules', '.bin', 'tsx'), args, { cwd: root, maxBuffer: 10 * 1024 * 1024 });
   const url = /at (https?:\/\/\S+)/.exec(stdout)?.[1];
@@ -54,8 +66,10 @@ async function viaLocalEngine() {
     TEST_CLUSTER_CA_CERT: caCert,
     TEST_CLUSTER_SOURCE: 'local',
     TEST_CLUSTER_NODES: nodes,
+    TEST_CLUSTER_PLUGIN_FOLDER: plugins ?? '',
   });
-  process.stderr.write(`\n[harness] local OpenSearch (${nodes} node(s)) at ${url}, up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  const installed = /^plugins: (.*)$/m.exec(stdout)?.[1];
+  process.stderr.write(`\n[harness] local OpenSearch (${nodes} node(s)) at ${url}${installed ? ` with ${installed}` : ''}, up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 }
 
 export default async function globalSetup() {

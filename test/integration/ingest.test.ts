@@ -319,3 +319,19 @@ test('.evtx files, the damaged one included, and a Windows XML export: one docum
   expect(r2.stderr).toMatch(/export\.xml: windows, xml/);
   expect(row(r2.stdout, 'export.xml')).toEqual([events, events, 0, 0, 0]);
 });
+
+test('NXLog JSON documents (om_json, flat fields) load as Windows events, the same as from a live NXLog', async () => {
+  const ns = await namespace('nxlog');
+  const text = readFileSync(path.join(ROOT, 'pipelines', 'windows', '_dev', 'test', 'test-forms-nxlog.ndjson'), 'utf8');
+  const n = text.trimEnd().split('\n').length;
+  const file = write('nxlog/security.json', text);
+  const r = await ingest(['--namespace', ns, file]);
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/security\.json: windows, ndjson/);
+  expect(row(r.stdout, 'security.json')).toEqual([n, n, 0, 0, 0]);
+  // each event's own time and code, as the pipeline's fixture says for the same documents
+  const expected = (JSON.parse(readFileSync(path.join(ROOT, 'pipelines', 'windows', '_dev', 'test', 'test-forms-nxlog.ndjson-expected.json'), 'utf8')) as Array<{ '@timestamp': string; event: { code: string } }>).map((d) => [d['@timestamp'], d.event.code]);
+  const res = await conn.request('POST', `/logs-jpcert.windows-${ns}/_search`, { size: 100, sort: [{ 'log.offset': 'asc' }] });
+  const got = (res.body as { hits: { hits: Array<{ _source: { '@timestamp': string; event: { code: string } } }> } }).hits.hits.map((h) => [h._source['@timestamp'], h._source.event.code]);
+  expect(got).toEqual(expected);
+});

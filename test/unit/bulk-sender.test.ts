@@ -64,3 +64,9 @@ test('a request the cluster refuses as a whole (403) stops the run', async () =>
   const conn = fakeConnection([() => ({ status: 403, body: { error: 'no' } })]);
   await expect(run(conn, ['a'])).rejects.toThrow(/refused a bulk request \(HTTP 403\)/);
 });
+
+test('a document already there after a request whose answer was lost counts as written by this run', async () => {
+  const conn = fakeConnection([() => new UnreachableError('socket hang up'), (ids) => ({ status: 200, body: { items: ids.map(() => ({ create: { status: 409 } })) } })]);
+  const r = await run(conn, ['a', 'b']);
+  expect(r.outcomes).toEqual({ a: 'created', b: 'created' });
+});

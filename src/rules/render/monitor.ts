@@ -29,6 +29,103 @@ const MAX_THROTTLE_MINUTES = 24 * 60;
 /** A query-level trigger's condition: the search found something. */
 export const MONITOR_QUERY_CONDITION = 'ctx.results[0].hits.total.value > 0';
 
+/**
+ * How deploy recognises its own monitors: a named query (`_name`) on the input's outer
+ * `bool`, `jpcert-apt-log-pack rule=<rule id> hash=<content hash>`.
+ *
+ * Why there: Alerting keeps no `_meta` or tags on a monitor, and it leaves `ui_metadata` out
+ * of GET and `_search` answers unless the caller's User-Agent contains
+ * `OpenSearch-Dashboards`, so a marker there is invisible to deploy (pretending to be
+ * Dashboards would depend on that undocumented switch). The input's search is stored and
+ * returned as sent to every caller with read rights, `_name` changes no result (matching hits
+ * only list it in `matched_queries`), and the monitor's name, triggers and actions, which
+ * people read and alerts refer to, stay as they are.
+ */
+export const MONITOR_MARKER = new RegExp(`^${PACK_ID} rule=(\\S+) hash=([0-9a-f]*)$`);
+
+export function monitorMarker(ruleId: string, hash: string): string {
+  return `${PACK_ID} rule=${ruleId} hash=${hash}`;
+}
+
+/** The rule id and hash of a monitor this pack deployed, read from its input; undefined for any other monitor. */
+export function readMonitorMarker(monitor: unknown): { ruleId: string; hash: string } | undefined {
+  const inputs = (monitor as { inputs?: Array<{ search?: { query?: { query?: { bool?: { _name?: unknown } } } } }> } | undefined)?.inputs;
+  const name = inputs?.[0]?.search?.query?.query?.bool?._name;
+  const m = typeof name === 'string' ? MONITOR_MARKER.exec(name) : null;
+  return m ? { ruleId: m[1]!, hash: m[2]! } : undefined;
+}
+
+/** The Notifications channel deploy creates for `notify.webhook` (see src/deploy/channels.ts). */
+export const PACK_WEBHOOK_CHANNEL = `${PACK_ID}-webhook`;
+
+/** Where a monitor's action sends: the channel of your own (`notify.channel_id`), and the pack's webhook channel (`notify.webhook`). */
+export function monitorDestinations(r: ResolvedRule): Array<{ name: string; id: string }> {
+  return [
+    ...(r.notify.channel_id ? [{ name: 'notify', id: r.notify.channel_id }] : []),
+    ...(r.notify.webhook ? [{ name: 'webhook', id: PACK_WEBHOOK_CHANNEL }] : []),
+  ];
+}
+
+const SEVERITY_JA = { critical: '緊急', high: '高', medium: '中', low: '低' } as const;
+
+export function monitorSubject(r: ResolvedRule): string {
+  return `[jpcert] ${r.rule.check} ${r.rule.severity}: ${r.rule.name.ja} / ${r.rule.name.en}`;
+}
+
+/** One line per event: its time and the rule's report fields, from a hit (`_source`) in mustache. */
+function eventLine(r: ResolvedRule): string {
+  return `- {{_source.@timestamp}}${r.rule.logic.report_fields.map((f) => ` ${f}={{_source.${f}}}`).join('')}`;
+}
+
+/**
+ * The message a person reads, in Japanese and English: the check and its title, severity,
+ * what was found (the offending entity and its events), when, the saved search and a
+ * Dashboards link, and what to look at.
+ *
+ * A plain rule's run has the whole answer: the count, first and last seen (aggregations of
+ * the input) and the newest 20 events with the rule's report fields. A grouped rule sends one
+ * message per new group; Alerting's per-alert context carries the group's keys and sample
+ * documents (newest first, which Alerting fetches because the template names
+ * `sample_documents`) but not the group's aggregations, so the message gives the keys, the
+ * last seen time and the sample events, and the link shows the rest.
+ */
+export function monitorMessage(r: ResolvedRule): string {
+  const grouped = r.groupBy.length > 0;
+  const lookbackS = Math.round(lookbackMs(r) / 1000);
+  const minutes = Math.round(lookbackS / 60);
+  const dashboards = r.notify.dashboards_url?.replace(/\/+$/, '');
+  const link = dashboards
+    ? `${dashboards}/app/discover#/view/${r.rule.id}?_g=(time:(from:'{{ctx.periodEnd}}%7C%7C-${lookbackS}s',to:'{{ctx.periodEnd}}'))`
+    : undefined;
+  const head = [
+    monitorSubject(r),
+    `重大度 / Severity: ${SEVERITY_JA[r.rule.severity]} / ${r.rule.severity}`,
+    `検知時刻 / Run at: {{ctx.periodEnd}} (${minutes} 分間 / minutes up to then)`,
+  ];
+  const found = grouped
+    ? [
+        '{{#ctx.newAlerts}}',
+        `対象 / Entity (${r.groupBy.join(', ')}): {{bucket_keys}}`,
+        '最終検知 / Last seen: {{sample_documents.0._source.@timestamp}}',
+        '該当イベントの例 (新しい順) / Sample events (newest first):',
+        `{{#sample_documents}}${eventLine(r)}\n{{/sample_documents}}`,
+        '{{/ctx.newAlerts}}',
+      ]
+    : [
+        '件数 / Count: {{ctx.results.0.hits.total.value}}',
+        '初回検知 / First seen: {{ctx.results.0.aggregations.first_seen.value_as_string}}',
+        '最終検知 / Last seen: {{ctx.results.0.aggregations.last_seen.value_as_string}}',
+        '該当イベント (新しい順、最大20件) / Events (newest first, up to 20):',
+        `{{#ctx.results.0.hits.hits}}${eventLine(r)}\n{{/ctx.results.0.hits.hits}}`,
+      ];
+  const where = [
+    `保存済み検索 / Saved search: ${r.rule.id} ("[jpcert] ${r.rule.check} ...")`,
+    ...(link ? [`Dashboards: ${link}`] : []),
+    `モニター / Monitor: {{ctx.monitor.name}}`,
+  ];
+  return [...head, '', ...found, '', ...where, '', `調査 / Investigation: ${r.rule.investigation.ja}`, '', r.rule.investigation.en].join('\n');
+}
+
 export function monitorName(r: ResolvedRule): string {
   return `[jpcert] ${r.rule.check} ${r.rule.name.en}`;
 }
@@ -38,7 +135,7 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
   const minutes = Math.max(1, Math.round(r.scheduleMs / 60_000));
   const ago = (ms: number) => `{{period_end}}||-${Math.round(ms / 1000)}s`;
   const range = { range: { '@timestamp': { gte: ago(lookbackMs(r)), lte: '{{period_end}}', format: 'epoch_millis' } } };
-  const query = { bool: { filter: [r.query, range] } };
+  const query = { bool: { filter: [r.query, range], _name: monitorMarker(r.rule.id, contentHash) } };
   const severity = MONITOR_SEVERITY[r.rule.severity];
   const triggerName = `${r.rule.check} ${r.rule.name.en}`;
   const search = grouped
@@ -52,28 +149,18 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
           },
         },
       }
-    : { size: 20, query, sort: [{ '@timestamp': { order: 'desc' } }] };
-  // what fired: the new groups' keys (in group_by order), or the number of events; the saved
-  // search with the rule's id lists the events behind it
-  const found = grouped
-    ? `new groups (${r.groupBy.join(', ')}):\n{{#ctx.newAlerts}}- {{bucket_keys}}\n{{/ctx.newAlerts}}`
-    : '{{ctx.results.0.hits.total.value}} event(s)';
-  const message = `[${r.rule.check}] ${r.rule.name.ja} / ${r.rule.name.en}\n{{ctx.monitor.name}}: {{ctx.trigger.name}} at {{ctx.periodEnd}}\n${found}\nsaved search: ${r.rule.id}, over the ${Math.round(lookbackMs(r) / 60_000)} minutes up to {{ctx.periodEnd}}\n\n${r.rule.investigation.ja}\n\n${r.rule.investigation.en}`;
-  const actions = r.notify.channel_id
-    ? [
-        {
-          name: 'notify',
-          destination_id: r.notify.channel_id,
-          subject_template: { source: `[jpcert] ${r.rule.check} ${r.rule.name.en}`, lang: 'mustache' },
-          message_template: { source: message, lang: 'mustache' },
-          // grouped: notify once per new group; plain: at most once per look-back window, since
-          // the overlapping windows of the next runs see the same events again
-          ...(grouped
-            ? { throttle_enabled: false, action_execution_policy: { action_execution_scope: { per_alert: { actionable_alerts: ['NEW'] } } } }
-            : { throttle_enabled: true, throttle: { value: Math.min(MAX_THROTTLE_MINUTES, Math.max(1, Math.round(lookbackMs(r) / 60_000))), unit: 'MINUTES' } }),
-        },
-      ]
-    : [];
+    : { size: 20, query, sort: [{ '@timestamp': { order: 'desc' } }], aggregations: { first_seen: { min: { field: '@timestamp' } }, last_seen: { max: { field: '@timestamp' } } } };
+  const actions = monitorDestinations(r).map((d) => ({
+    name: d.name,
+    destination_id: d.id,
+    subject_template: { source: monitorSubject(r), lang: 'mustache' },
+    message_template: { source: monitorMessage(r), lang: 'mustache' },
+    // grouped: notify once per new group; plain: at most once per look-back window, since
+    // the overlapping windows of the next runs see the same events again
+    ...(grouped
+      ? { throttle_enabled: false, action_execution_policy: { action_execution_scope: { per_alert: { actionable_alerts: ['NEW'] } } } }
+      : { throttle_enabled: true, throttle: { value: Math.min(MAX_THROTTLE_MINUTES, Math.max(1, Math.round(lookbackMs(r) / 60_000))), unit: 'MINUTES' } }),
+  }));
   const trigger = grouped
     ? {
         bucket_level_trigger: {

@@ -1,5 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { PACK_ID } from '../../content/load.js';
+import { parseHeaders } from '../../content/profile.js';
 import type { ResolvedRule } from '../resolve.js';
 import { bucketCondition, bucketsPath, lookbackMs, metricAggs, regularityScript } from './aggregations.js';
 
@@ -60,7 +61,7 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
     actions: {
       index_alerts: { index: { index: ALERTS_INDEX } },
       log: { logging: { level: 'warn', text: `${summary}: {{ctx.payload.total}} event(s): {{#ctx.payload._doc}}{{summary}}; {{/ctx.payload._doc}}see ${ALERTS_INDEX}` } },
-      ...(r.notify.webhook ? { webhook: { webhook: { method: 'post', url: r.notify.webhook, headers: { 'content-type': 'application/json' }, body: '{{#toJson}}ctx.payload._doc{{/toJson}}' } } } : {}),
+      ...(r.notify.webhook ? { webhook: { webhook: { method: 'post', url: r.notify.webhook, headers: { ...parseHeaders(r.notify.webhook_headers), 'content-type': 'application/json' }, body: '{{#toJson}}ctx.payload._doc{{/toJson}}' } } } : {}),
       ...(r.notify.email?.length
         ? {
             email: {

@@ -1,0 +1,114 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Connection } from '../../src/cluster/connection.js';
+import { readMonitors } from '../../src/deploy/monitors.js';
+import { PACK_WEBHOOK_CHANNEL } from '../../src/rules/render/monitor.js';
+import { adminConnection, adminEnv, clusterPlugins, removePackObjects, runCli, testCluster } from '../harness/cluster.js';
+
+/**
+ * An alert that reaches a person: deploy with a profile whose notify.webhook points at a
+ * receiver on 127.0.0.1, give two deployed monitors (PROXY-2, a plain rule; PROXY-3, a
+ * grouped one) a 1-minute schedule, index one attack event each, and wait for Alerting's own
+ * scheduler to run them and Notifications to deliver. Not `_execute`: the real schedule,
+ * trigger, action and channel. Then one more run must not report the same event or group
+ * again.
+ */
+
+const conn: Connection = await adminConnection();
+const plugins = await clusterPlugins(conn);
+const ready = plugins.includes('opensearch-alerting') && plugins.includes('opensearch-notifications');
+const cluster = testCluster();
+const received: Array<{ path: string; headers: http.IncomingHttpHeaders; body: string; at: number }> = [];
+const server = http.createServer((req, res) => {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (d: string) => (body += d));
+  req.on('end', () => {
+    received.push({ path: req.url ?? '', headers: req.headers, body, at: Date.now() });
+    res.end('ok');
+  });
+});
+let dir = '';
+
+async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms / 1000}s; received: ${JSON.stringify(received.map((r) => r.body.split('\n')[0]))}`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+const messagesOf = (check: string) => received.filter((r) => r.body.startsWith(`[jpcert] ${check} `));
+
+afterAll(async () => {
+  if (ready) {
+    for (const m of (await readMonitors(conn)).ours) await conn.request('DELETE', `/_plugins/_alerting/monitors/${m.id}`);
+    await conn.request('DELETE', `/_plugins/_notifications/configs/${PACK_WEBHOOK_CHANNEL}`);
+  }
+  server.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+  await conn.close();
+});
+
+(ready ? test : test.skip)(
+  'a monitor on a 1-minute schedule fires on an attack event indexed after deploy, and the webhook brings the check, the entity and the link',
+  async () => {
+    await removePackObjects(conn);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    dir = await mkdtemp(path.join(tmpdir(), 'pack-notify-'));
+    const profile = path.join(dir, 'profile.yml');
+    await writeFile(profile, `notify:\n  webhook: http://127.0.0.1:${port}/jpcert\n  webhook_headers: ["X-Pack-Token: t0ken"]\n  dashboards_url: http://dashboards.example.internal:5601\n`);
+    const args = ['--cluster', cluster.url, ...(cluster.insecure ? ['--insecure'] : []), '--profile', profile];
+    const r = await runCli('deploy.ts', args, adminEnv());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^  create +channel  ${PACK_WEBHOOK_CHANNEL}  webhook 127\\.0\\.0\\.1:${port}$`, 'm'));
+    expect(r.stdout).not.toMatch(/t0ken/);
+    const again = await runCli('deploy.ts', args, adminEnv());
+    expect(again.stdout).toMatch(/^notification channels: 0 change\(s\): 0 to create, 0 to update, 0 to delete, 1 unchanged$/m);
+    expect(again.stdout).toMatch(/^monitors: 0 change\(s\)/m);
+
+    // the test's schedule: every minute (the rules run every 5 and 15)
+    const monitors = (await readMonitors(conn)).ours.filter((m) => /^\[jpcert\] PROXY-[23] /.test(m.name));
+    expect(monitors).toHaveLength(2);
+    for (const m of monitors) {
+      const stored = ((await conn.request('GET', `/_plugins/_alerting/monitors/${m.id}`)).body as { monitor: Record<string, unknown> }).monitor;
+      const { last_update_time: _l, enabled_time: _e, user: _u, schema_version: _s, data_sources: _d, owner: _o, ...body } = stored;
+      const res = await conn.request('PUT', `/_plugins/_alerting/monitors/${m.id}`, { ...body, schedule: { period: { interval: 1, unit: 'MINUTES' } } });
+      expect(res.status).toBe(200);
+    }
+
+    const now = new Date();
+    const squid = (line: string) => conn.request('POST', '/logs-jpcert.squid-default/_doc?refresh=true', { message: line });
+    const ua = 'Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0)';
+    const clf = now.toUTCString().replace(/^\w+, (\d+) (\w+) (\d+) ([\d:]+) GMT$/, '$1/$2/$3:$4 +0000');
+    expect((await squid(`${Math.floor(now.getTime() / 1000)}.000      0 192.168.100.23 TCP_DENIED/403 3641 CONNECT 203.0.113.50:8443 - HIER_NONE/- text/html`)).status).toBe(201);
+    expect((await squid(`192.168.100.23 - - [${clf}] "GET http://apt.example.com/control/apt.zip HTTP/1.1" 200 74769 "-" "${ua}" TCP_MISS:HIER_DIRECT`)).status).toBe(201);
+
+    await waitFor('webhook for PROXY-2 and PROXY-3', () => messagesOf('PROXY-2').length > 0 && messagesOf('PROXY-3').length > 0, 180_000);
+    const plain = messagesOf('PROXY-2')[0]!;
+    expect(plain.path).toBe('/jpcert');
+    expect(plain.headers['x-pack-token']).toBe('t0ken');
+    expect(plain.body).toMatch(/^\[jpcert\] PROXY-2 medium: 80・443番以外のポートへのCONNECT通信 \/ CONNECT through the proxy to a port other than 80 or 443$/m);
+    expect(plain.body).toMatch(/^重大度 \/ Severity: 中 \/ medium$/m);
+    expect(plain.body).toMatch(/^件数 \/ Count: 1$/m);
+    expect(plain.body).toMatch(/^初回検知 \/ First seen: \d{4}-\d\d-\d\dT[\d:.]+Z$/m);
+    expect(plain.body).toMatch(/^- [\d-]+T[\d:.]+Z source\.ip=192\.168\.100\.23 .*destination\.port=8443/m);
+    expect(plain.body).toMatch(/^Dashboards: http:\/\/dashboards\.example\.internal:5601\/app\/discover#\/view\/dbc6527d-ee21-48cd-b999-50c47d31b403\?_g=\(time:\(from:'[\d-]+T[\d:.]+Z%7C%7C-600s',to:'[\d-]+T[\d:.]+Z'\)\)$/m);
+    const grouped = messagesOf('PROXY-3')[0]!;
+    expect(grouped.body).toMatch(/^\[jpcert\] PROXY-3 low: /m);
+    expect(grouped.body).toContain(`対象 / Entity (source.ip, user_agent.original): 192.168.100.23,${ua}`);
+    expect(grouped.body).toMatch(/^最終検知 \/ Last seen: [\d-]+T[\d:.]+Z$/m);
+    expect(grouped.body).toMatch(/^- [\d-]+T[\d:.]+Z source\.ip=192\.168\.100\.23 .*url\.domain=apt\.example\.com/m);
+    expect(grouped.body).toMatch(/app\/discover#\/view\/2e3e42b7-7329-4c0b-b16b-c2caf14d5468\?/);
+
+    // the next run sees the same event and group again, and reports neither
+    const seen = received.length;
+    await new Promise((r) => setTimeout(r, 75_000));
+    expect(received.slice(seen).map((m) => m.body.split('\n')[0])).toEqual([]);
+  },
+  400_000,
+);
