@@ -14,7 +14,8 @@ import { adminConnection, ROOT } from '../harness/cluster.js';
  * document, the full syslog line it was made from and the time the shipper read it. Both
  * must give the same document, but for what only the full line has: `event.original` (the
  * body alone in the structured form), `event.created` and `event.timezone` (from the line's
- * own year-less time stamp) and the `timestamp_year_assumed` tag.
+ * own year-less time stamp) and the `timestamp_year_assumed` tag; `@timestamp` is compared as
+ * an instant.
  */
 
 interface Pair {
@@ -32,6 +33,25 @@ const TABLES: Record<string, Pair[]> = {
     { at: '2026-03-03T00:01:02.000Z', line: "Mar  3 09:01:02 mail-server postfix/smtp[2303]: 4B2E11C003: to=<someone@example.org>, relay=mx1.example.org[2001:db8::25]:25, delay=2.4, delays=0.1/0/1.2/1.1, dsn=5.7.1, status=bounced (host mx1.example.org[2001:db8::25] said: 550 5.7.1 Message rejected as spam (in reply to end of DATA command))" },
     { at: '2026-03-03T09:00:03+09:00', line: "Mar  3 09:00:03 mail-server postfix/cleanup[29597]: B1467845E2: warning: header From: \"sample@example.co.jp\" <attack@example.com> from unknown[203.0.113.9]; from=<root@example.com> to=<info@example.co.jp> proto=ESMTP helo=<[127.0.0.1]>" },
     { at: '2026-03-03T00:02:00.000Z', line: "Mar  3 09:02:00 mail-server postfix/smtpd[2401]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 <user@example.co.jp>: Relay access denied; from=<attack@example.com> to=<user@example.co.jp> proto=ESMTP helo=<[127.0.0.1]>" },
+  ],
+  // ScreenOS: the program is the device's host name (observer.hostname), the host its address
+  netscreen: [
+    { at: "2015-02-16T00:40:02.000Z", line: "<134>Feb 16 09:40:02 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo [Root]system-notification-00257(traffic): start_time=\"2015-02-16 09:40:01\" duration=1 policy_id=12 service=https proto=6 src zone=Trust dst zone=Untrust action=Permit sent=1200 rcvd=5400 src=10.10.1.25 dst=203.0.113.80 src_port=51544 dst_port=443 session_id=77301 reason=Close - TCP FIN" },
+    { at: "2015-02-16T00:40:06.000Z", line: "<129>Feb 16 09:40:06 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo  [Root]system-alert-00016: Port scan! From 203.0.113.45:55181 to 192.0.2.20:1358, proto TCP (zone Untrust, int ethernet0/0). Occurred 1 times. (2015-02-16 09:40:05)" },
+    { at: "2015-02-16T00:40:07.000Z", line: "Feb 16 09:40:07 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo [Root]system-notification-00257(traffic): start_time=\"2015-02-16 09:40:07\" duration=0 policy_id=36 service=http proto=6 src zone=SHANAI dst zone=Untrust action=Deny sent=0 rcvd=0 src=10.10.1.31 dst=203.0.113.50 src_port=58461 dst_port=80 session_id=0" },
+    { at: "2015-02-16T09:40:08+09:00", line: "<134>Feb 16 09:40:08 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo [Root]system-notification-00257(traffic): start_time=\"2015-02-16 09:40:01\" duration=1 policy_id=12 service=https proto=6 src zone=Trust dst zone=Untrust action=Permit sent=1200 rcvd=5400 src=10.10.1.25 dst=203.0.113.80 src_port=51544 dst_port=443 session_id=77301 reason=Close - TCP FIN" },
+    { at: "2015-02-16T00:40:09.000Z", line: "<129>Feb 16 09:40:09 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo  [Root]system-alert-00016: Port scan! From 203.0.113.45:55181 to 192.0.2.20:1358, proto TCP (zone Untrust, int ethernet0/0). Occurred 1 times. (2015-02-16 09:40:05)" },
+    { at: "2015-02-16T00:40:10.000Z", line: "Feb 16 09:40:10 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo [Root]system-notification-00257(traffic): start_time=\"2015-02-16 09:40:07\" duration=0 policy_id=36 service=http proto=6 src zone=SHANAI dst zone=Untrust action=Deny sent=0 rcvd=0 src=10.10.1.31 dst=203.0.113.50 src_port=58461 dst_port=80 session_id=0" },
+    { at: "2015-02-16T00:40:11.000Z", line: "Feb 16 09:40:11 192.0.2.1 ssg140-tokyo: NetScreen device_id=ssg140-tokyo  [Root]system-warning-00515: Admin user netadmin has logged on via SSH from 10.10.1.5:53912 (2015-02-16 09:40:11)" },
+  ],
+  // Squid sent through syslog: `squid[pid]:` or Squid's own `(squid-1):` tag; the line's own time wins
+  squid: [
+    { at: "2015-02-18T01:01:39.000Z", line: "<30>Feb 18 10:01:39 proxy01 squid[2211]: 1424221299.090 452 192.0.2.10 TCP_MISS/200 74769 GET http://apt.example.com/a/b.zip alice HIER_DIRECT/198.51.100.7 application/zip" },
+    { at: "2015-02-18T01:01:45.000Z", line: "Feb 18 10:01:45 proxy01 (squid-1): 1424221305 0 192.0.2.13 TCP_DENIED/403 3641 CONNECT 203.0.113.66:8089 - HIER_NONE/- text/html" },
+    { at: "2015-02-18T10:01:45+09:00", line: "<30>Feb 18 10:01:45 proxy01 squid[2211]: 192.0.2.15 - - [18/Feb/2015:10:01:45 +0900] \"POST http://apt.example.com/control/apt.zip HTTP/1.1\" 200 851 \"-\" \"Wget/1.12 (linux-gnu)\" TCP_MISS:HIER_DIRECT" },
+    { at: "2015-02-18T01:01:39.000Z", line: "<30>Feb 18 10:01:39 proxy01 squid[2211]: 1424221299.090 452 192.0.2.10 TCP_MISS/200 74769 GET http://apt.example.com/a/b.zip alice HIER_DIRECT/198.51.100.7 application/zip" },
+    { at: "2015-02-18T01:01:45.000Z", line: "Feb 18 10:01:45 proxy01 (squid-1): 1424221305 0 192.0.2.13 TCP_DENIED/403 3641 CONNECT 203.0.113.66:8089 - HIER_NONE/- text/html" },
+    { at: "2015-02-18T01:01:45.000Z", line: "Feb 18 10:01:45 proxy01 squid[2211]: 192.0.2.15 - - [18/Feb/2015:10:01:45 +0900] \"POST http://apt.example.com/control/apt.zip HTTP/1.1\" 200 851 \"-\" \"Wget/1.12 (linux-gnu)\" TCP_MISS:HIER_DIRECT" },
   ],
 };
 
@@ -56,6 +76,8 @@ function comparable(doc: Record<string, any>): Record<string, any> {
   delete c.event.ingested;
   if (Array.isArray(c.tags)) c.tags = c.tags.filter((t: string) => t !== 'timestamp_year_assumed');
   if (Array.isArray(c.tags) && c.tags.length === 0) delete c.tags;
+  // an instant: a shipper may write it in UTC, the line's header in the profile's zone
+  if (typeof c['@timestamp'] === 'string') c['@timestamp'] = new Date(Date.parse(c['@timestamp'])).toISOString();
   return c;
 }
 
@@ -71,7 +93,8 @@ describe.each(Object.entries(TABLES))('%s', (source, pairs) => {
     const fromFields = await simulate(source, shipped);
     const fromLines = await simulate(source, pairs.map((p) => ({ '@timestamp': p.at, message: p.line })));
     fromFields.forEach((doc, i) => {
-      expect({ i, kind: doc.event?.kind, error: doc.error }).toEqual({ i, kind: 'event', error: undefined });
+      // parsed (an event, or an alert such as a firewall's attack alarm)
+      expect({ i, failed: doc.event?.kind === 'pipeline_error', error: doc.error }).toEqual({ i, failed: false, error: undefined });
       // the shipper's time is the event's time: not a receive time
       expect({ i, created: doc.event?.created }).toEqual({ i, created: undefined });
       expect({ i, doc: comparable(doc) }).toEqual({ i, doc: comparable(fromLines[i]!) });
