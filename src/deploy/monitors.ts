@@ -114,7 +114,7 @@ export function monitorNotes(rules: CompiledRule[], remote: RemoteMonitors, prun
   const notes: string[] = [];
   if (remote.lookalikes.length) {
     notes.push(
-      `${remote.lookalikes.length} monitor(s) named "[jpcert] ..." carry no pack marker and are left alone (made by hand, or by a pack version before the marker; delete duplicates in Alerting > Monitors): ${remote.lookalikes.map((m) => m.id).join(', ')}`,
+      `${remote.lookalikes.length} monitor(s) named "[jpcert] ..." carry no pack marker and are left alone (made by hand, or by a pack version before the marker; delete duplicates in Alerting > Monitors): ${remote.lookalikes.slice(0, 10).map((m) => m.id).join(', ')}${remote.lookalikes.length > 10 ? ', ...' : ''}`,
     );
   }
   if (!prune) {

@@ -49,6 +49,12 @@ describe('ip.painless', () => {
 });
 
 describe('syslog.painless', () => {
+  it('zoneOf takes the zone a shipper sent in event.timezone when it is one', async () => {
+    const sent = [undefined, 'Asia/Tokyo', '+09:00', 'Z', '+00:00', 'JST+9', 'Mars/Olympus', 9];
+    const r = await run('syslog', "zoneOf(ctx, 'UTC')", sent, (z) => (z === undefined ? {} : { event: { timezone: z } }));
+    expect(r.map((x) => x.r)).toEqual(['UTC', 'Asia/Tokyo', '+09:00', 'Z', '+00:00', 'UTC', 'UTC', 'UTC']);
+  });
+
   it('reads a syslog header: priority, BSD or RFC 3339 time, host, program and pid', async () => {
     const lines = [
       'Nov 26 09:00:02 dns1 named[812]: client @0x7f 10.0.0.5#5353 (a.example): query: a.example IN A + (10.0.0.53)',
@@ -94,6 +100,17 @@ describe('syslog.painless', () => {
     expect(r.map((x) => x.r)).toEqual(['2026-12-31T23:59:59.000+09:00', '2027-01-01T00:09:00.000+09:00', '2027-01-02T00:00:00.000+09:00', '2026-01-03T00:00:00.500+09:00', '2024-02-29T12:00:00.000+09:00']);
   });
 
+  it('parseTime reads what ZonedDateTime.parse reads, alike; isoText writes what the formatter writes', async () => {
+    const texts = ['2026-11-26T09:00:27Z', '2026-11-26T09:00:27.5+09:00', '2026-11-26T09:00:27.123456789-03:30', '2026-01-01T00:00:00.000Z', '2026-11-26T09:00:27+0900', '2026-02-30T09:00:27Z', '2026-11-26T09:00:27.1234567891Z', '2026-11-26T09:00:27[Asia/Tokyo]', '2026-11-26T09:00:27+09:00[Asia/Tokyo]', '0999-11-26T09:00:27Z', 'x'];
+    const call = `def a; def b;
+      try { ZonedDateTime z = parseTime(ctx.in); a = [z.toString(), isoText(z)]; } catch (Exception e) { a = 'error'; }
+      try { ZonedDateTime z = ZonedDateTime.parse(ctx.in); b = [z.toString(), DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").format(z)]; } catch (Exception e) { b = 'error'; }
+      r = [a, b]`;
+    const r = await run('syslog', call, texts);
+    for (const [i, x] of r.entries()) expect({ text: texts[i], r: (x.r as unknown[])[0] }).toEqual({ text: texts[i], r: (x.r as unknown[])[1] });
+    expect(r.filter((x) => (x.r as unknown[])[0] !== 'error').length).toBeGreaterThanOrEqual(6);
+  });
+
   it('shows an RFC 3339 time stamp in the profile zone', async () => {
     const r = await run('syslog', "isoTimeText(ctx.in, 'Asia/Tokyo')", ['2026-11-26T00:00:27.466331Z', '2026-02-30T00:00:00Z']);
     expect(r.map((x) => x.r)).toEqual(['2026-11-26T09:00:27.466+09:00', null]);
@@ -133,5 +150,50 @@ describe('syslog.painless', () => {
     expect(r[3]!.ctx['@timestamp']).toBe('2026-11-26T09:00:02+09:00');
     expect(r[7]!.r).toBe(false);
     expect(r[7]!.t).toEqual({ shipped_header: false });
+  });
+  it("takes a shipper's header for a source that writes it as from the line, and leaves a file's host alone", async () => {
+    const shapes: Array<Record<string, unknown>> = [
+      // Filebeat syslog input: log.syslog goes whole (facility and severity too)
+      { message: 'body', log: { syslog: { appname: 'squid', hostname: 'proxy1', procid: '77', priority: 30, facility: { code: 3 } }, file: { path: '/x' } } },
+      // an ECS-minded shipper: process and host.hostname were the header
+      { message: 'body', process: { name: 'squid', pid: 77, title: 'x' }, host: { hostname: 'proxy1', name: 'proxy1' } },
+      // the header's host in log.syslog: host.* (the collector) stays
+      { message: 'body', log: { syslog: { appname: 'squid', hostname: 'fw1' } }, host: { hostname: 'collector' } },
+      // a log file shipped by Filebeat: a host, no program
+      { message: 'body', host: { hostname: 'proxy1', name: 'proxy1' }, log: { file: { path: '/var/log/squid/access.log' } } },
+    ];
+    const r = await run('syslog', 'takeShipperHeader(ctx, t)', shapes.map((_, i) => i), (i) => shapes[i as number]!);
+    expect(r.map((x) => x.r)).toEqual([true, true, true, false]);
+    expect(r[0]!.t).toMatchObject({ appname: 'squid', hostname: 'proxy1', procid: '77', priority: 30 });
+    expect(r[0]!.ctx.log).toEqual({ file: { path: '/x' } });
+    expect(r[1]!.ctx.process).toEqual({ title: 'x' });
+    expect(r[1]!.ctx.host).toEqual({ name: 'proxy1' });
+    expect(r[2]!.ctx.host).toEqual({ hostname: 'collector' });
+    expect(r[2]!.ctx.log).toBeUndefined();
+    expect(r[3]!.ctx.host).toEqual({ hostname: 'proxy1', name: 'proxy1' });
+    expect(r[3]!.ctx.log).toEqual({ file: { path: '/var/log/squid/access.log' } });
+  });
+  it('takes the zone sent with a line when ZoneId.of takes it, else the fallback', async () => {
+    const events: unknown[] = [{ timezone: 'Asia/Tokyo' }, { timezone: '+00:00' }, { timezone: 'Z' }, { timezone: 'Mars/Olympus' }, { timezone: '' }, { timezone: 9 }, {}, 'not a map'];
+    const r = await run('syslog', "zoneOf(ctx, 'Asia/Tokyo')", events.map((_, i) => i), (i) => ({ event: events[i as number] }));
+    expect(r.map((x) => x.r)).toEqual(['Asia/Tokyo', '+00:00', 'Z', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo', 'Asia/Tokyo']);
+  });
+  it('writes a time as the date processor does, without a formatter (isoMillis)', async () => {
+    const times = ['2015-02-16T09:40:02.5+09:00', '2015-02-16T00:40:02Z', '2015-12-31T23:59:59.999-05:30', '0999-01-01T00:00:00Z', '1880-01-01T00:00:00+09:18:59', '2026-03-03T03:04:05.007+00:00'];
+    const r = await run('syslog', 'isoMillis(OffsetDateTime.parse(ctx.in))', times);
+    expect(r.map((x) => x.r)).toEqual(['2015-02-16T09:40:02.500+09:00', '2015-02-16T00:40:02.000Z', '2015-12-31T23:59:59.999-05:30', null, null, '2026-03-03T03:04:05.007Z']);
+  });
+
+  it('gives the header fields of a shipped line and moves a body sent as msg to event.original', async () => {
+    const docs: Array<Record<string, unknown>> = [
+      { programname: 'squid', hostname: 'proxy1', procid: '7', pri: '30', msg: '  1424221299.090 452 ...' },
+      { event: { original: 'NetScreen device_id=fw1 ...' }, log: { syslog: { appname: 'fw1', hostname: '192.0.2.1' } } },
+      { event: { original: 'a line' }, host: { hostname: 'collector' } },
+    ];
+    const r = await run('syslog', 'shipperHeaderFields(ctx)', docs.map((_, i) => i), (i) => docs[i as number]!);
+    expect(r.map((x) => x.r)).toEqual([{ appname: 'squid', hostname: 'proxy1', procid: '7', priority: 30 }, { appname: 'fw1', hostname: '192.0.2.1' }, null]);
+    expect(r[0]!.ctx).toEqual({ event: { original: '1424221299.090 452 ...' } });
+    expect(r[1]!.ctx).toEqual({ event: { original: 'NetScreen device_id=fw1 ...' } });
+    expect(r[2]!.ctx).toEqual({ event: { original: 'a line' }, host: { hostname: 'collector' } });
   });
 });
