@@ -3,7 +3,7 @@ import { appendFileSync, constants, accessSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from '../cluster/connection.js';
 import type { Profile } from '../content/profile.js';
-import { ContentError, ExitCode, PackError } from '../errors.js';
+import { ContentError, ExitCode } from '../errors.js';
 import { BulkSender, type ItemOutcome } from './bulk.js';
 import { openInput, STDIN } from './bytes.js';
 import { decodeLine, detectEncoding, type Encoding } from './encoding.js';
@@ -238,4 +238,3 @@ export function summarise(report: IngestReport): { lines: string[]; exitCode: nu
   return { lines, exitCode };
 }
 
-export { PackError };
