@@ -86,26 +86,23 @@ async function* evtxRecords(bytes: PeekableBytes, o: ReadOptions, counters: Read
   for (const p of problems) counters.notes.push(`${p.chunk !== undefined ? `chunk ${p.chunk} ` : ''}(byte ${p.fileOffset}): ${p.message}`);
 }
 
-/** plain lines: one document per non-empty line */
-async function* lineRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord> {
+/** the decoded lines that hold more than white space (the others counted, as shippers skip them) */
+async function* textLines(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<{ text: string; offset: number }> {
   for await (const { bytes: b, offset } of byteLines(bytes)) {
     const text = decodeLine(b, o.encoding);
-    if (!text.trim()) {
-      counters.empty++;
-      continue;
-    }
-    yield { doc: lineDoc(text, offset, o), offset, text };
+    if (text.trim()) yield { text, offset };
+    else counters.empty++;
   }
+}
+
+/** plain lines: one document per non-empty line */
+async function* lineRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord> {
+  for await (const { text, offset } of textLines(bytes, o, counters)) yield { doc: lineDoc(text, offset, o), offset, text };
 }
 
 /** NDJSON: each line a document as a shipper sent it; a line that is no JSON object is kept as a plain line */
 async function* ndjsonRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord> {
-  for await (const { bytes: b, offset } of byteLines(bytes)) {
-    const text = decodeLine(b, o.encoding);
-    if (!text.trim()) {
-      counters.empty++;
-      continue;
-    }
+  for await (const { text, offset } of textLines(bytes, o, counters)) {
     let doc: Record<string, unknown> | undefined;
     try {
       const parsed = JSON.parse(text) as unknown;
