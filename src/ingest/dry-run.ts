@@ -1,9 +1,6 @@
 import type { Connection } from '../cluster/connection.js';
 import { ContentError } from '../errors.js';
-import { openInput } from './bytes.js';
-import { detectEncoding } from './encoding.js';
-import { detectFormat, type SourceName } from './detect.js';
-import { placeInput, type IngestOptions } from './ingest.js';
+import { inspectInput, readOptionsOf, type IngestOptions } from './ingest.js';
 import { readRecords } from './records.js';
 
 const SAMPLE = 3;
@@ -15,15 +12,11 @@ const SAMPLE = 3;
 export async function dryRun(conn: Connection, o: Omit<IngestOptions, 'progress'>): Promise<string[]> {
   const out: string[] = [];
   for (const input of o.inputs) {
-    const { bytes, gzip } = await openInput(input);
-    const head = await bytes.peek(64 * 1024);
-    const format = o.format ?? detectFormat(head);
-    const encoding = o.encoding === 'auto' ? detectEncoding(head) : o.encoding;
-    const source: SourceName | undefined = o.source ?? placeInput(format, head, encoding).source;
+    const { bytes, gzip, format, encoding, source } = await inspectInput(input, o);
     out.push(`== ${input}: ${source ?? 'source not recognised (give --source)'}, ${format}${gzip ? ' (gzip)' : ''}, ${encoding}`);
     if (!source) continue;
     const docs: Array<Record<string, unknown>> = [];
-    for await (const r of readRecords(bytes, { format, encoding, readTime: o.fileTime ?? new Date().toISOString(), path: input, ...(input !== '-' && !gzip ? { file: input } : {}), ...(o.timeZone ? { timeZone: o.timeZone } : {}) }, { empty: 0, notes: [] })) {
+    for await (const r of readRecords(bytes, readOptionsOf(input, gzip, format, encoding, o.fileTime ?? new Date().toISOString(), o.timeZone), { empty: 0, notes: [] })) {
       docs.push(r.doc);
       if (docs.length >= SAMPLE) break;
     }

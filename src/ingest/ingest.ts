@@ -8,7 +8,7 @@ import { BulkSender, type ItemOutcome } from './bulk.js';
 import { openInput, STDIN } from './bytes.js';
 import { decodeLine, detectEncoding, type Encoding } from './encoding.js';
 import { detectFormat, placeSample, sourceOfDocument, sourceOfLine, type Format, type Placement, type SourceName } from './detect.js';
-import { readRecords, type LoadRecord, type ReadCounters } from './records.js';
+import { readRecords, type LoadRecord, type ReadCounters, type ReadOptions } from './records.js';
 import type { Progress } from './progress.js';
 
 /**
@@ -101,6 +101,28 @@ export function placeInput(format: Format, head: Buffer, encoding: Encoding): Pl
   return placeSample(claims);
 }
 
+/** an input opened, its first 64 KiB read, and its format, encoding and source (given, or told from them) */
+export async function inspectInput(input: string, o: Pick<IngestOptions, 'format' | 'encoding' | 'source'>) {
+  const { bytes, gzip } = await openInput(input);
+  const head = await bytes.peek(HEAD_BYTES);
+  const format = o.format ?? detectFormat(head);
+  const encoding = o.encoding === 'auto' ? detectEncoding(head) : o.encoding;
+  const placement = o.source || !head.length ? undefined : placeInput(format, head, encoding);
+  return { bytes, gzip, head, format, encoding, placement, source: o.source ?? placement?.source };
+}
+
+/** what the record readers need to know of an input */
+export function readOptionsOf(input: string, gzip: boolean, format: Format, encoding: Encoding, readTime: string, timeZone?: string): ReadOptions {
+  return {
+    format,
+    encoding,
+    readTime,
+    path: input === STDIN ? 'stdin' : path.resolve(input),
+    ...(input !== STDIN && !gzip ? { file: input } : {}),
+    ...(timeZone ? { timeZone } : {}),
+  };
+}
+
 function readTimeOf(input: string, fileTime?: string): string {
   if (fileTime) return fileTime;
   if (input === STDIN) return new Date().toISOString();
@@ -149,19 +171,11 @@ export async function ingest(conn: Connection, o: IngestOptions): Promise<Ingest
   for (const input of o.inputs) {
     const report: InputReport = { path: input, read: 0, empty: 0, created: 0, present: 0, rejected: 0, notes: [] };
     reports.push(report);
-    const { bytes, gzip } = await openInput(input);
-    const head = await bytes.peek(HEAD_BYTES);
-    const format = o.format ?? detectFormat(head);
-    const encoding = o.encoding === 'auto' ? detectEncoding(head) : o.encoding;
-    Object.assign(report, { format, encoding, gzip });
+    const { bytes, gzip, head, format, encoding, placement, source } = await inspectInput(input, o);
+    Object.assign(report, { format, encoding, gzip, ...(placement ? { placement } : {}) });
     if (!head.length) {
       report.skipped = 'empty';
       continue;
-    }
-    let source = o.source;
-    if (!source) {
-      report.placement = placeInput(format, head, encoding);
-      source = report.placement.source;
     }
     if (!source) {
       report.skipped = 'no source recognised in its first lines; give --source';
@@ -178,9 +192,8 @@ export async function ingest(conn: Connection, o: IngestOptions): Promise<Ingest
     const fingerprint = createHash('sha256').update(head.subarray(0, HEAD_BYTES)).digest('hex');
     const counters: ReadCounters = { empty: 0, notes: [] };
     const readTime = readTimeOf(input, o.fileTime);
-    const logPath = input === STDIN ? 'stdin' : path.resolve(input);
     o.progress.startInput(input, input === STDIN || gzip ? undefined : statSync(input).size);
-    for await (const record of readRecords(bytes, { format, encoding, readTime, path: logPath, ...(input !== STDIN && !gzip ? { file: input } : {}), ...(o.timeZone ? { timeZone: o.timeZone } : {}) }, counters)) {
+    for await (const record of readRecords(bytes, readOptionsOf(input, gzip, format, encoding, readTime, o.timeZone), counters)) {
       report.read++;
       o.progress.record(record.offset);
       await sender.add({ index, id: recordId(source, fingerprint, record.offset), doc: record.doc, ref: { report, record } });
