@@ -102,7 +102,7 @@ export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices'>> = {
   browsers: { user_agents: ['Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/*', 'Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/* Edg/*', 'Mozilla/5.0 (Windows NT *; rv:*) Gecko/* Firefox/*'] },
   accounts: { admins: [], privileged: [] },
   business_domains: [],
-  thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 500, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20 },
+  thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 40, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20 },
   executable_extensions: ['exe', 'scr', 'com', 'pif', 'bat', 'cmd', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'lnk', 'ps1', 'jar', 'msi', 'dll', 'cpl', 'iso', 'img'],
   indicators: { ips: [], domains: [], urls: [], senders: [], attachment_names: [], subjects: [] },
   notify: {},
