@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchIngest, ingestTable } from '../src/bench/ingest.js';
+import { benchNoise, noiseTable } from '../src/bench/noise.js';
 import { benchPipelines, benchTable, fileTable, pipelineTable, splitTable } from '../src/bench/pipelines.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../src/cli/connection-flags.js';
+import { pluginSpecs } from '../src/cli/plugin-flags.js';
 import { parseInteger, runCli } from '../src/cli/run.js';
 import { connect } from '../src/cluster/connection.js';
 import { loadProfile } from '../src/content/profile.js';
@@ -18,22 +20,39 @@ interface Flags extends ConnectionFlags {
   batch: number;
   source?: string[];
   lines: number;
+  pcs: number;
+  start: string;
+  days: number;
+  seed: number;
+  rules?: string[];
+  plugin?: string[];
+  port: number;
+  reuse?: boolean;
 }
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
 const program = addConnectionFlags(new Command('bench').description('Benchmarks; ratios are against baselines measured in the same run.'))
-  .addArgument(new Command().createArgument('<suite>', 'what to measure').choices(['pipelines', 'ingest']))
+  .addArgument(new Command().createArgument('<suite>', 'what to measure').choices(['pipelines', 'ingest', 'noise']))
   .option('--docs <n>', 'documents per source and round', parseInteger('--docs'), 20_000)
   .option('--rounds <n>', 'rounds (the median is reported)', parseInteger('--rounds'), 3)
   .option('--batch <n>', 'documents per bulk request', parseInteger('--batch'), 1000)
   .addOption(new Option('--source <name...>', 'only these sources'))
-  .option('--lines <n>', 'ingest: lines of synthetic log per source', parseInteger('--lines'), 200_000);
+  .option('--lines <n>', 'ingest: lines of synthetic log per source', parseInteger('--lines'), 200_000)
+  .option('--pcs <n>', 'noise: PCs of the benign week\'s office (200 is the office of issue 14; the tests use 20)', parseInteger('--pcs'), 200)
+  .option('--start <date>', 'noise: first local day of the benign week (YYYY-MM-DD)', '2026-11-09')
+  .option('--days <n>', 'noise: days of the benign week', parseInteger('--days'), 7)
+  .option('--seed <n>', 'noise: seed of the benign-week generator', parseInteger('--seed'), 1)
+  .addOption(new Option('--rules <check...>', 'noise: only these checks (e.g. G2 AD-4)'))
+  .addOption(new Option('--plugin <zip...>', 'engine plugins for the local engine (noise needs Alerting); PACK_ENGINE_PLUGINS too'))
+  .option('--reuse', 'noise: count on the benign week an earlier run loaded into this cluster (same options) instead of loading it again')
+  .option('--port <n>', 'HTTP port of the local engine started when --cluster is not given', parseInteger('--port'), 9750);
 
 program.action(async (suite: string, flags: Flags) => {
   let url = flags.cluster;
   const startedHere = !url;
   if (!url) {
-    const { state } = await up({ engine: 'opensearch', nodes: 1, port: 9750, name: 'bench', clean: true, heapMb: 1024, stateRoot: stateRoot(), log: err });
+    const plugins = suite === 'noise' ? pluginSpecs(flags.plugin) : [];
+    const { state } = await up({ engine: 'opensearch', nodes: 1, port: flags.port, name: 'bench', clean: true, heapMb: 1024, stateRoot: stateRoot(), log: err, ...(plugins.length ? { plugins } : {}) });
     url = state.url;
   }
   // the engine's ingest time per document is read from whole bulk batches (see ingestTotals)
@@ -41,6 +60,32 @@ program.action(async (suite: string, flags: Flags) => {
   try {
     const conn = await connect(connectionOptions(flags, url));
     try {
+      if (suite === 'noise') {
+        const benignProfile = loadProfile(path.join(PACK_ROOT, 'test', 'scenarios', 'benign-profile.yml'));
+        await installPack(conn, PACK_ROOT, benignProfile);
+        const result = await benchNoise(conn, {
+          root: PACK_ROOT,
+          benignProfile,
+          storyProfile: loadProfile(path.join(PACK_ROOT, 'test', 'scenarios', 'profile.yml')),
+          pcs: flags.pcs,
+          start: flags.start,
+          days: flags.days,
+          seed: flags.seed,
+          ...(flags.rules ? { only: flags.rules } : {}),
+          ...(flags.reuse ? { reuse: true } : {}),
+          log: err,
+        });
+        const ev = (e: Record<string, number>) => Object.entries(e).map(([k, v]) => `${k} ${v}`).join(', ');
+        process.stdout.write(`engine: ${conn.info.engine} ${conn.info.version}\n`);
+        process.stdout.write(`benign week: ${flags.pcs} PCs, ${flags.days} days from ${flags.start}: ${Object.values(result.benign.events).reduce((a, b) => a + b, 0)} events (${ev(result.benign.events)}); monitors stepped in ${result.benign.seconds.toFixed(0)}s\n`);
+        process.stdout.write(`labelled story: ${Object.values(result.story.events).reduce((a, b) => a + b, 0)} events over ${result.story.days} days; monitors stepped in ${result.story.seconds.toFixed(0)}s\n\n`);
+        process.stdout.write(`${noiseTable(result)}\n\n`);
+        process.stdout.write(
+          'alerts as OpenSearch Alerting keeps them, from its _execute API (dryrun) at every scheduled run over the period: a query-level monitor\n' +
+            'has one alert while its trigger keeps firing; a bucket-level monitor one per group (bucket keys) from the run it starts firing.\n',
+        );
+        return;
+      }
       await installPack(conn, PACK_ROOT, loadProfile());
       if (suite === 'ingest') {
         const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
