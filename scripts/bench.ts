@@ -28,6 +28,7 @@ interface Flags extends ConnectionFlags {
   plugin?: string[];
   port: number;
   reuse?: boolean;
+  squidFormat: 'combined' | 'native-up';
 }
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -44,6 +45,7 @@ const program = addConnectionFlags(new Command('bench').description('Benchmarks;
   .option('--seed <n>', 'noise: seed of the benign-week generator', parseInteger('--seed'), 1)
   .addOption(new Option('--rules <check...>', 'noise: only these checks (e.g. G2 AD-4)'))
   .addOption(new Option('--plugin <zip...>', 'engine plugins for the local engine (noise needs Alerting); PACK_ENGINE_PLUGINS too'))
+  .addOption(new Option('--squid-format <format>', 'noise: the proxy log of the benign week: combined (with User-Agents) or native-up (native with the client\'s bytes, %>st, which G2 reads)').choices(['combined', 'native-up']).default('combined'))
   .option('--reuse', 'noise: count on the benign week an earlier run loaded into this cluster (same options) instead of loading it again')
   .option('--port <n>', 'HTTP port of the local engine started when --cluster is not given', parseInteger('--port'), 9750);
 
@@ -73,6 +75,7 @@ program.action(async (suite: string, flags: Flags) => {
           seed: flags.seed,
           ...(flags.rules ? { only: flags.rules } : {}),
           ...(flags.reuse ? { reuse: true } : {}),
+          squidFormat: flags.squidFormat,
           log: err,
         });
         const ev = (e: Record<string, number>) => Object.entries(e).map(([k, v]) => `${k} ${v}`).join(', ');

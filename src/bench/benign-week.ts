@@ -43,6 +43,12 @@ export interface BenignWeekOptions {
   days?: number;
   /** seed of the generator (default 1) */
   seed?: number;
+  /**
+   * the proxy's log format: `combined` (default: the JPCERT/CC guide's, with the User-Agent)
+   * or `native-up`, Squid's native format with the client's bytes (%>st) appended, which G2
+   * needs to count uploads through the proxy (no User-Agent, so PROXY-3 sees nothing)
+   */
+  squidFormat?: 'combined' | 'native-up';
 }
 
 export interface BenignLine {
@@ -183,11 +189,13 @@ export class BenignWeek {
   private session = 100_000;
   private record = 50_000_000;
   private queue = 0;
+  private readonly squidFormat: 'combined' | 'native-up';
 
   constructor(o: BenignWeekOptions = {}) {
     const n = o.pcs ?? 200;
     this.r = rng(o.seed ?? 1);
     this.days = o.days ?? 7;
+    this.squidFormat = o.squidFormat ?? 'combined';
     const start = o.start ?? '2026-11-09';
     if (!/^\d{4}-\d{2}-\d{2}$/.test(start)) throw new Error(`start must be YYYY-MM-DD, got ${start}`);
     this.startMs = Date.parse(`${start}T00:00:00Z`) - OFFSET_MS;
@@ -360,7 +368,16 @@ export class BenignWeek {
   private squid(out: BenignLine[], ms: number, ip: string, method: string, host: string, path: string | undefined, status: number, bytes: number, ua: string) {
     const req = method === 'CONNECT' ? `CONNECT ${host}:443 HTTP/1.1` : `${method} http://${host}${path ?? '/'} HTTP/1.1`;
     const code = method === 'CONNECT' ? 'TCP_TUNNEL' : status === 304 ? 'TCP_REFRESH_UNMODIFIED' : this.r() < 0.3 ? 'TCP_HIT' : 'TCP_MISS';
-    out.push({ source: 'squid', line: `${ip} - - [${squidTime(ms)}] "${req}" ${status} ${bytes} "-" "${ua}" ${code}:${code === 'TCP_HIT' ? 'HIER_NONE' : 'HIER_DIRECT'}` });
+    if (this.squidFormat === 'native-up') {
+      // what the client sent: a request's headers, a form, a file synced to the cloud now and then
+      const sent = method === 'POST' ? this.between(800, 6000) : ua.startsWith('Microsoft SkyDriveSync') && this.r() < 0.3 ? this.between(20_000, 30_000_000) : this.between(400, 2500) + Math.floor(bytes / 40);
+      const url = method === 'CONNECT' ? `${host}:443` : `http://${host}${path ?? '/'}`;
+      const peer = code === 'TCP_HIT' ? 'HIER_NONE/-' : `HIER_DIRECT/${this.externalIp(host)}`;
+      const mime = method === 'CONNECT' ? '-' : this.pick(['text/html', 'application/octet-stream', 'application/ocsp-response', 'image/png']);
+      out.push({ source: 'squid', line: `${(ms / 1000).toFixed(3)} ${this.between(5, 60_000)} ${ip} ${code}/${status} ${bytes} ${method} ${url} - ${peer} ${mime} ${sent}` });
+    } else {
+      out.push({ source: 'squid', line: `${ip} - - [${squidTime(ms)}] "${req}" ${status} ${bytes} "-" "${ua}" ${code}:${code === 'TCP_HIT' ? 'HIER_NONE' : 'HIER_DIRECT'}` });
+    }
     // the proxy's own session to the site, in the firewall log, for a part of them; and its lookup
     if (code !== 'TCP_HIT' && this.r() < 0.35) {
       this.fwPermit(out, ms + 50, PROXY, this.externalIp(host), method === 'CONNECT' ? 443 : 80, 'tcp', 6, 'SERVERS', 'Untrust', method === 'CONNECT' ? 'https' : 'http', this.between(600, 40_000), bytes + this.between(200, 2000), 10);

@@ -242,7 +242,7 @@ export async function countAlerts(conn: Connection, root: string, profile: Profi
 
 export async function benchNoise(
   conn: Connection,
-  o: { root: string; benignProfile: Profile; storyProfile: Profile; pcs: number; start: string; days: number; seed: number; only?: string[]; reuse?: boolean; log: (s: string) => void },
+  o: { root: string; benignProfile: Profile; storyProfile: Profile; pcs: number; start: string; days: number; seed: number; squidFormat?: 'combined' | 'native-up'; only?: string[]; reuse?: boolean; log: (s: string) => void },
 ): Promise<{ benign: NoiseResult; story: NoiseResult }> {
   // many `_execute` calls: the monitors' 2 x 21 templates are compiled once each, but leave room
   const limit = 'script.context.template.max_compilations_rate';
@@ -250,8 +250,8 @@ export async function benchNoise(
   await conn.request('PUT', '/_cluster/settings', { transient: { [limit]: '1000/5m' } });
   try {
     let started = Date.now();
-    o.log(`benign week: ${o.pcs} PCs, ${o.days} days from ${o.start}, seed ${o.seed}`);
-    const week = new BenignWeek({ pcs: o.pcs, start: o.start, days: o.days, seed: o.seed });
+    o.log(`benign week: ${o.pcs} PCs, ${o.days} days from ${o.start}, seed ${o.seed}, Squid ${o.squidFormat ?? 'combined'}`);
+    const week = new BenignWeek({ pcs: o.pcs, start: o.start, days: o.days, seed: o.seed, ...(o.squidFormat ? { squidFormat: o.squidFormat } : {}) });
     // --reuse: the week loaded by an earlier run (same options) is counted again as it is
     const events = o.reuse ? await refresh(conn, NS_BENIGN) : await loadBenignWeek(conn, week, o.log);
     o.log(`  loaded in ${((Date.now() - started) / 1000).toFixed(0)}s: ${JSON.stringify(events)}`);
