@@ -131,8 +131,9 @@ function normaliseHash(raw: string): string | undefined {
   return /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/.test(v) ? v : undefined;
 }
 
-/** file extensions that make a dotted word a file name rather than a domain in plain text */
-const FILE_EXTENSIONS = new Set(['exe', 'scr', 'com', 'pif', 'bat', 'cmd', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'lnk', 'ps1', 'jar', 'msi', 'dll', 'cpl', 'iso', 'img', 'zip', 'rar', '7z', 'lzh', 'cab', 'gz', 'doc', 'docx', 'docm', 'xls', 'xlsx', 'xlsm', 'ppt', 'pptx', 'pdf', 'rtf', 'txt', 'html', 'htm', 'one', 'chm', 'vhd', 'vhdx', 'bin', 'dat', 'tmp', 'sys']);
+/** file extensions that make a dotted word a file name rather than a domain in plain text (not .com: a
+ *  domain far more often; a file x.com needs a CSV type column) */
+const FILE_EXTENSIONS = new Set(['exe', 'scr', 'pif', 'bat', 'cmd', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'lnk', 'ps1', 'jar', 'msi', 'dll', 'cpl', 'iso', 'img', 'zip', 'rar', '7z', 'lzh', 'cab', 'gz', 'doc', 'docx', 'docm', 'xls', 'xlsx', 'xlsm', 'ppt', 'pptx', 'pdf', 'rtf', 'txt', 'html', 'htm', 'one', 'chm', 'vhd', 'vhdx', 'bin', 'dat', 'tmp', 'sys']);
 
 function normaliseFileName(raw: string): string | undefined {
   const v = raw.trim();
