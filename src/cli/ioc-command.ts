@@ -149,7 +149,7 @@ export function iocProgram(out: Out, err: Out, setExit: (code: number) => void):
   expire.action(async (flags: ConnectionFlags) => {
     warnAboutSecretFlags(expire, err);
     const res = await withConnection(flags, (conn) => expireIndicators(conn));
-    out(`${res.expired} expired indicator(s) no longer match; active per match list: ${listSizes(res.lists)}`);
+    out(`${res.dropped} value(s) dropped from matching now; ${res.expired} indicator(s) expired in all (still listed); active per match list: ${listSizes(res.lists)}`);
   });
   return program;
 }

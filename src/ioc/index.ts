@@ -186,11 +186,14 @@ export async function removeIndicators(conn: Connection, opts: { values?: string
   return { ...res, notFound };
 }
 
-/** Drops expired indicators from matching (they stay listed as expired); returns how many are expired and the list sizes. */
-export async function expireIndicators(conn: Connection, opts: { now?: Date } = {}): Promise<{ expired: number; lists: Record<ListName, number> }> {
+/**
+ * Drops expired indicators from matching (they stay listed as expired); returns how many
+ * indicators are expired, how many match-list values this run dropped, and the list sizes.
+ */
+export async function expireIndicators(conn: Connection, opts: { now?: Date } = {}): Promise<{ expired: number; dropped: number; lists: Record<ListName, number> }> {
   await ensureIndicatorIndices(conn);
-  const { sizes, expired } = await rebuildLists(conn, (opts.now ?? new Date()).toISOString());
-  return { expired, lists: sizes };
+  const { sizes, expired, dropped } = await rebuildLists(conn, (opts.now ?? new Date()).toISOString());
+  return { expired, dropped, lists: sizes };
 }
 
 export { confidenceOf };

@@ -243,9 +243,16 @@ export function matchLists(rows: IndicatorRow[]): Record<ListName, string[]> {
 }
 
 /** Rebuilds the match lists from the indicators active now; returns their sizes and the number of expired indicators. */
-export async function rebuildLists(conn: Connection, now: string): Promise<{ sizes: Record<ListName, number>; expired: number }> {
+export async function rebuildLists(conn: Connection, now: string): Promise<{ sizes: Record<ListName, number>; expired: number; dropped: number }> {
   const rows = await readIndicators(conn, {}, now);
   const lists = matchLists(rows);
+  // what the lists held before, to say how many values this rebuild took out of matching
+  const before = (await conn.request('POST', `/${LISTS_INDEX}/_mget`, { ids: [...LISTS] })).body as { docs?: Array<{ _id: string; found?: boolean; _source?: { values?: string[] } }> };
+  let dropped = 0;
+  for (const d of before.docs ?? []) {
+    const now_ = new Set(lists[d._id as ListName] ?? []);
+    dropped += (d._source?.values ?? []).filter((v) => !now_.has(v)).length;
+  }
   const lines: string[] = [];
   for (const l of LISTS) {
     lines.push(JSON.stringify({ index: { _index: LISTS_INDEX, _id: l } }));
@@ -253,7 +260,7 @@ export async function rebuildLists(conn: Connection, now: string): Promise<{ siz
   }
   await bulk(conn, lines);
   await conn.request('POST', `/${LISTS_INDEX}/_refresh`);
-  return { sizes: Object.fromEntries(LISTS.map((l) => [l, lists[l].length])) as Record<ListName, number>, expired: rows.filter((r) => r.expired).length };
+  return { sizes: Object.fromEntries(LISTS.map((l) => [l, lists[l].length])) as Record<ListName, number>, expired: rows.filter((r) => r.expired).length, dropped };
 }
 
 /**

@@ -193,6 +193,7 @@ describe('rules through the match lists', () => {
     expect(await search()).toEqual(['fw-expiring', 'fw-in']);
     const res = await expireIndicators(conn, { now: new Date(now + 2 * 3_600_000) });
     expect(res.expired).toBeGreaterThanOrEqual(1);
+    expect(res.dropped).toBe(1);
     expect(await search()).toEqual(['fw-in']);
     const listed = await listIndicators(conn, { values: ['198.51.100.150'], now: new Date(now + 2 * 3_600_000) });
     expect(listed.map((r) => r.expired)).toEqual([true]);
@@ -217,6 +218,8 @@ describe('the CLI', () => {
     expect((JSON.parse(list.stdout) as Array<{ value: string }>).map((r) => r.value)).toEqual(['cli-ioc.example.com']);
     const rm = await runCli('ioc.ts', ['remove', ...flags, 'cli-ioc[.]example[.]com'], env);
     expect([rm.code, rm.stdout.trim()]).toEqual([0, 'removed: 1 deleted']);
+    const exp = await runCli('ioc.ts', ['expire', ...flags], env);
+    expect([exp.code, exp.stdout]).toEqual([0, expect.stringMatching(/^0 value\(s\) dropped from matching now; \d+ indicator\(s\) expired in all/)]);
   });
 
   test('nothing importable is an error; a bad flag and a missing file are clear usage errors; no secret is printed', async () => {
