@@ -103,8 +103,8 @@ export interface WriteCounts {
   updated: number;
 }
 
-async function bulk(conn: Connection, lines: string[]): Promise<Array<Record<string, { result?: string; status: number; error?: { reason?: string; type?: string } }>>> {
-  const items: Array<Record<string, { result?: string; status: number; error?: { reason?: string; type?: string } }>> = [];
+async function bulk(conn: Connection, lines: string[]): Promise<Array<Record<string, { status: number; error?: { reason?: string; type?: string } }>>> {
+  const items: Array<Record<string, { status: number; error?: { reason?: string; type?: string } }>> = [];
   for (let i = 0; i < lines.length; i += 2000) {
     const res = await conn.bulk(`${lines.slice(i, i + 2000).join('\n')}\n`);
     const body = res.body as { items?: typeof items; error?: { reason?: string } };
@@ -135,9 +135,11 @@ export async function upsertIndicators(conn: Connection, list: StoredIndicator[]
     lines.push(JSON.stringify({ script: { lang: 'painless', source: UPDATE, params }, upsert: document(s, now) }));
   }
   const items = await bulk(conn, lines);
-  const results = items.map((it) => Object.values(it)[0]!.result);
+  // 201 when the upsert created the document, 200 when the script updated it (the connection
+  // cuts bulk answers down to status and error)
+  const created = items.filter((it) => Object.values(it)[0]!.status === 201).length;
   await conn.request('POST', `/${INDICATOR_INDEX}/_refresh`);
-  return { created: results.filter((r) => r === 'created').length, updated: results.filter((r) => r !== 'created').length };
+  return { created, updated: items.length - created };
 }
 
 export interface IndicatorRow {
