@@ -358,7 +358,12 @@ live('the shared port routes by host table, then by program and by ScreenOS body
   // by program (postfix/*, named, squid) and by the ScreenOS body, from a host not in the table
   const postfix = ['<22>Dec  2 10:50:01 mx02 postfix/smtpd[4401]: connect from unknown[203.0.113.99]'];
   const bind = ['<30>Dec  2 10:50:02 ns02 named[902]: client @0x7f3a2c0d1a11 10.2.3.47#50126 (update.example.com): query: update.example.com IN A +E(0)K (10.2.0.53)'];
-  const squid = ['<30>Dec  2 10:50:03 proxy02 squid[2212]: 1796176203.000      0 10.4.1.33 TCP_DENIED/403 3641 CONNECT 203.0.113.61:8089 - HIER_NONE/- text/html'];
+  const squid = [
+    '<30>Dec  2 10:50:03 proxy02 squid[2212]: 1796176203.000      0 10.4.1.33 TCP_DENIED/403 3641 CONNECT 203.0.113.61:8089 - HIER_NONE/- text/html',
+    // the proxy host's own rsyslog reading access.log (imfile, tag `squid:`) and forwarding it
+    // (RSYSLOG_ForwardFormat), as docs/devices/squid.md sets it up
+    '<133>2026-12-02T10:50:06.125+09:00 proxy02 squid: 1796176206.125    120 10.4.1.34 TCP_MISS/200 1830 GET http://www.example.com/ - HIER_DIRECT/198.51.100.81 text/html',
+  ];
   const screenos = [NETSCREEN[2]!.replace('10:30:07', '10:50:04')];
   const unrelated = '<86>Dec  2 10:50:05 mx02 sshd[5001]: Accepted publickey for admin from 10.9.9.9 port 50000 ssh2';
   await sendUdp(ports.syslog, [...postfix, ...squid]);
