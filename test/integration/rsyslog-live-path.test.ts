@@ -394,6 +394,28 @@ live('lines sent while the cluster is unreachable wait in the queue and arrive, 
   expect(existsSync(path.join(dir, 'rejected.ndjson'))).toBe(false);
 }, 180_000);
 
+live('a record the cluster refuses for good is written to the rejected file with the cluster\'s answer, not lost', async () => {
+  // a write block on BIND's stream: the bulk request goes through, its item is answered 403
+  const block = (on: boolean) => conn.request('PUT', `/${stream('bind')}/_settings`, { 'index.blocks.write': on });
+  expect((await block(true)).status).toBe(200);
+  const line = BIND[1]!.replace('10:20:12', '11:10:12');
+  try {
+    await sendTcp(ports.bind, [line]);
+    const file = path.join(dir, 'rejected.ndjson');
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(file) || !(await readFile(file, 'utf8')).includes('11:10:12')) {
+      if (Date.now() > deadline) throw new Error(`nothing in ${file} within 60s\nrsyslogd said:\n${rsyslogOutput}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const rejected = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { answer: Record<string, any>; document: Record<string, any> });
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.answer).toMatchObject({ status: 403, writeoperation: 'create', _index: stream('bind') });
+    expect(rejected[0]!.document).toMatchObject({ message: line, agent: { type: 'rsyslog' } });
+  } finally {
+    expect((await block(false)).status).toBe(200);
+  }
+}, 120_000);
+
 (haveRsyslog && alerting ? test : test.skip)(
   'an attack line sent through rsyslog makes the scheduled monitor (1-minute schedule) fire, and the webhook names the entity',
   async () => {
