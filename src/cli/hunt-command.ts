@@ -5,10 +5,12 @@ import { loadProfile } from '../content/profile.js';
 import { readState } from '../engine/local-cluster.js';
 import { UsageError } from '../errors.js';
 import { exitCodeOf, type HuntResult } from '../hunt/findings.js';
-import { parseTime, runHunt } from '../hunt/hunt.js';
+import { parseTime, runHunt, selectRules } from '../hunt/hunt.js';
 import { renderReport } from '../hunt/report/index.js';
 import { renderTable } from '../hunt/table.js';
-import { stateRoot } from '../paths.js';
+import { PACK_ROOT, stateRoot } from '../paths.js';
+import { compileRules } from '../rules/compile.js';
+import { loadRules } from '../rules/load.js';
 import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
 
 export const HUNT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
@@ -61,6 +63,7 @@ export async function runHuntCommand(flags: HuntFlags, out: (s: string) => void,
   const rules = flags.rules?.split(',').map((s) => s.trim()).filter(Boolean);
   if (flags.rules !== undefined && !rules?.length) throw new UsageError('--rules names no rule', 'give check ids or uuids, comma-separated');
   if (flags.namespace !== undefined && !/^[a-z0-9][a-z0-9_.]*$/.test(flags.namespace)) throw new UsageError(`--namespace ${flags.namespace} is not a data stream namespace`);
+  selectRules(compileRules(loadRules(PACK_ROOT), profile).rules, rules, flags.ioc);
   const url = await clusterUrl(flags);
   validateConnectionOptions(connectionOptions(flags, url));
   const conn = await connect(connectionOptions(flags, url));

@@ -46,7 +46,7 @@ export interface HuntOptions {
   root?: string;
   /** read `<prefix>-jpcert.<source>-<namespace>` instead of every namespace */
   namespace?: string;
-  /** sample events per check; default 10 */
+  /** sample events per check; default 10, at most 100 */
   sampleSize?: number;
   /** top hosts / users per check; default 10 */
   topSize?: number;
@@ -55,6 +55,9 @@ export interface HuntOptions {
   /** the reference time of now-relative expressions; default the clock */
   now?: Date;
 }
+
+/** samples per check at most: a top_hits aggregation may not ask for more (index.max_inner_result_window) */
+export const MAX_SAMPLES = 100;
 
 export const IOC_CHECKS = ['PROXY-1', 'DNS-1', 'G4'] as const;
 
@@ -324,7 +327,8 @@ export async function runHunt(conn: Connection, options: HuntOptions = {}): Prom
   const profile = typeof options.profile === 'object' ? options.profile : loadProfile(options.profile);
   const compiled = compileRules(loadRules(options.root ?? PACK_ROOT), profile);
   const rules = selectRules(compiled.rules, options.rules, options.ioc);
-  const o = { sampleSize: options.sampleSize ?? 10, topSize: options.topSize ?? 10 };
+  // the engine caps a top_hits aggregation at index.max_inner_result_window (100 by default)
+  const o = { sampleSize: Math.min(MAX_SAMPLES, Math.max(0, options.sampleSize ?? 10)), topSize: options.topSize ?? 10 };
   const ctx: SearchContext = { conn, ...(options.namespace ? { namespace: options.namespace } : {}) };
   const checks: CheckFinding[] = new Array(rules.length);
   let next = 0;
