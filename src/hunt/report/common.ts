@@ -1,0 +1,47 @@
+import type { CheckFinding, Detection, HuntResult } from '../findings.js';
+
+/** What both report formats say the same way: which checks to show, and how values read. */
+
+/** the checks a report describes in detail: those with hits, then those that failed */
+export function reportedChecks(result: HuntResult): CheckFinding[] {
+  return result.checks.filter((c) => c.hits > 0 || c.error !== undefined);
+}
+
+export const MAX_DETECTIONS = 20;
+
+/** `source.ip=192.0.2.1, user.name=x`, keys in the order given */
+export function entityText(d: Detection): string {
+  const e = Object.entries(d.entity ?? {});
+  return e.length ? e.map(([k, v]) => `${k}=${v}`).join(', ') : '(whole period)';
+}
+
+/** a report field's value as one line of text */
+export function valueText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.map(valueText).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** ISO time shown to the second, in UTC, as the hunt gives it: `2026-03-09 01:15:00Z` */
+export function timeText(iso: string | undefined): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+export function totals(result: HuntResult) {
+  return {
+    run: result.checks.length,
+    found: result.checks.filter((c) => c.hits > 0).length,
+    failed: result.checks.filter((c) => c.error !== undefined).length,
+    hits: result.checks.reduce((n, c) => n + c.hits, 0),
+  };
+}
+
+/** `1.2 s` or `850 ms` */
+export function tookText(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
