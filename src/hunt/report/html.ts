@@ -12,8 +12,11 @@ export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** colours of the chart's series and the legend, in check order (distinct in print and for common colour blindness) */
+/** colours of the chart's series and the legend, in check order: twelve distinct ones, then hues a golden angle apart */
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#393b79', '#ad494a'];
+function colour(i: number): string {
+  return i < PALETTE.length ? PALETTE[i]! : `hsl(${Math.round((i * 137.508) % 360)} 65% ${i % 2 ? 35 : 55}%)`;
+}
 
 const DAY = 86_400_000;
 
@@ -74,13 +77,13 @@ export function timelineSvg(result: HuntResult, checks: CheckFinding[]): string 
     for (const s of segs) {
       const y0 = y(base + s.count), h = y(base) - y0;
       const day = new Date(d).toISOString().slice(0, 10);
-      parts.push(`<rect class="bar" data-check="${esc(s.c.check)}" x="${fmt(x)}" y="${fmt(y0)}" width="${fmt(w)}" height="${fmt(h)}" fill="${PALETTE[s.i % PALETTE.length]}"><title>${day} ${esc(s.c.check)}: ${s.count}</title></rect>`);
+      parts.push(`<rect class="bar" data-check="${esc(s.c.check)}" x="${fmt(x)}" y="${fmt(y0)}" width="${fmt(w)}" height="${fmt(h)}" fill="${colour(s.i)}"><title>${day} ${esc(s.c.check)}: ${s.count}</title></rect>`);
       base += s.count;
     }
   }
   parts.push(`<line class="axis" x1="${L}" x2="${W - R}" y1="${T + ph}" y2="${T + ph}"/>`);
   parts.push('</svg>');
-  const legend = series.map((c, i) => `<li><span class="swatch" style="background:${PALETTE[i % PALETTE.length]}"></span>${esc(c.check)} ${esc(c.title.ja)}</li>`);
+  const legend = series.map((c, i) => `<li><span class="swatch" style="background:${colour(i)}"></span>${esc(c.check)} ${esc(c.title.ja)}</li>`);
   return `${parts.join('\n')}\n<ul class="legend">${legend.join('')}</ul>`;
 }
 
