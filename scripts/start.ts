@@ -6,6 +6,7 @@ import { addDeployFlags, runDeploy, type DeployFlags } from '../src/cli/deploy-c
 import { pluginSpecs } from '../src/cli/plugin-flags.js';
 import { parseInteger, runCli } from '../src/cli/run.js';
 import { connect } from '../src/cluster/connection.js';
+import { loadProfile } from '../src/content/profile.js';
 import { DEFAULT_PORTS, up } from '../src/engine/local-cluster.js';
 import { UsageError } from '../src/errors.js';
 import { huntSummary, mainJobInputs, runMainJob } from '../src/hunt/main-job.js';
@@ -63,7 +64,7 @@ program.action(async (flags: DeployFlags & { plugin?: string[]; port?: number; l
       for (const l of r.ingestLines) out(l);
       out('');
       if (!r.hunt) out('nothing was loaded with a time stamp, so there is nothing to hunt over');
-      else for (const l of huntSummary(r.hunt)) out(l);
+      else for (const l of huntSummary(r.hunt, loadProfile(job.profile).timezone)) out(l);
       if (r.reports) {
         report = r.reports.html;
         out('');

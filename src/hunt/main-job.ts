@@ -9,6 +9,7 @@ import type { Progress } from '../ingest/progress.js';
 import { PACK_ROOT } from '../paths.js';
 import { exitCodeOf, type HuntResult } from './findings.js';
 import { runHunt } from './hunt.js';
+import { timeFormat } from './report/common.js';
 import { renderReport } from './report/index.js';
 
 /**
@@ -99,20 +100,22 @@ export async function runMainJob(conn: Connection, o: MainJobOptions): Promise<M
   mkdirSync(dir, { recursive: true });
   const base = path.join(dir, `hunt-${stamp(hunt.generatedAt)}`);
   const reports = { html: `${base}.html`, markdown: `${base}.md` };
-  writeFileSync(reports.html, renderReport(hunt, 'html'));
-  writeFileSync(reports.markdown, renderReport(hunt, 'markdown'));
+  writeFileSync(reports.html, renderReport(hunt, 'html', { timeZone: profile.timezone }));
+  writeFileSync(reports.markdown, renderReport(hunt, 'markdown', { timeZone: profile.timezone }));
   return { ingest: report, ingestLines: lines, span, hunt, reports, exitCode: Math.max(ingestExit, exitCodeOf(hunt)), loadMs, huntMs: Date.now() - t0 - loadMs };
 }
 
-/** the hunt in a few lines for the terminal: one per check with hits */
-export function huntSummary(result: HuntResult): string[] {
+/** the hunt in a few lines for the terminal: one per check with hits (or an error), times in the zone given */
+export function huntSummary(result: HuntResult, timeZone?: string): string[] {
+  const T = timeFormat(timeZone);
   const found = result.checks.filter((c) => c.hits > 0 || c.error !== undefined);
-  const out = [`hunt ${result.from} - ${result.to}: ${result.checks.length} checks run, ${found.filter((c) => c.hits > 0).length} with hits (${(result.tookMs / 1000).toFixed(1)} s)`];
+  const out = [`hunt ${T(result.from)} - ${T(result.to)}: ${result.checks.length} checks run, ${found.filter((c) => c.hits > 0).length} with hits (${(result.tookMs / 1000).toFixed(1)} s)`];
   const w = Math.max(5, ...found.map((c) => c.check.length));
-  for (const c of found) {
-    const when = c.firstSeen ? `${c.firstSeen.slice(0, 16).replace('T', ' ')} .. ${(c.lastSeen ?? c.firstSeen).slice(0, 16).replace('T', ' ')}` : '';
-    out.push(`  ${c.check.padEnd(w)}  ${c.error !== undefined ? 'error'.padStart(6) : String(c.hits).padStart(6)}  ${c.severity.padEnd(8)}  ${when.padEnd(35)}  ${c.error ?? c.title.ja}`);
-  }
+  const when = found.map((c) => (c.firstSeen ? `${T(c.firstSeen)} .. ${T(c.lastSeen ?? c.firstSeen)}` : ''));
+  const ww = Math.max(0, ...when.map((x) => x.length));
+  found.forEach((c, i) => {
+    out.push(`  ${c.check.padEnd(w)}  ${c.error !== undefined ? 'error'.padStart(6) : String(c.hits).padStart(6)}  ${c.severity.padEnd(8)}  ${when[i]!.padEnd(ww)}  ${c.error ?? c.title.ja}`);
+  });
   return out;
 }
 

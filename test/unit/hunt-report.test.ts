@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderReport } from '../../src/hunt/report/index.js';
+import { timeFormat } from '../../src/hunt/report/common.js';
 import { mdCode, mdText } from '../../src/hunt/report/markdown.js';
 import { EMPTY_RESULT, HUNT_RESULT } from './fixtures/hunt-result.js';
 
@@ -25,6 +26,20 @@ describe('renderReport: golden files', () => {
   it('html', () => golden('hunt-report.html', renderReport(HUNT_RESULT, 'html')));
   it('markdown, nothing found', () => golden('hunt-report-empty.md', renderReport(EMPTY_RESULT, 'markdown')));
   it('html, nothing found', () => golden('hunt-report-empty.html', renderReport(EMPTY_RESULT, 'html')));
+  it('markdown, times in the site\'s zone', () => golden('hunt-report-tokyo.md', renderReport(HUNT_RESULT, 'markdown', { timeZone: 'Asia/Tokyo' })));
+});
+
+describe('times', () => {
+  it('are UTC without a zone, and the zone\'s wall time with its offset with one', () => {
+    expect(timeFormat()('2026-10-08T03:49:40.123Z')).toBe('2026-10-08 03:49:40Z');
+    expect(timeFormat('Asia/Tokyo')('2026-10-08T03:49:40.123Z')).toBe('2026-10-08 12:49:40 +09:00');
+    expect(timeFormat('Asia/Tokyo')('2026-12-31T15:00:00Z')).toBe('2027-01-01 00:00:00 +09:00');
+    // daylight saving time changes the offset
+    expect(timeFormat('America/New_York')('2026-07-01T12:00:00Z')).toBe('2026-07-01 08:00:00 -04:00');
+    expect(timeFormat('America/New_York')('2026-12-01T12:00:00Z')).toBe('2026-12-01 07:00:00 -05:00');
+    expect(timeFormat('Asia/Kolkata')('2026-12-01T12:00:00Z')).toBe('2026-12-01 17:30:00 +05:30');
+    expect(timeFormat('Asia/Tokyo')(undefined)).toBe('-');
+  });
 });
 
 describe('markdown escaping', () => {

@@ -32,6 +32,40 @@ export function timeText(iso: string | undefined): string {
   return `${d.toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
+export type TimeFormat = (iso: string | undefined) => string;
+
+/**
+ * Times in the site's zone (the profile's, as the logs' own local times read), with the
+ * offset: `2026-10-08 12:49:40 +09:00`; UTC (`...Z`) without a zone.
+ */
+export function timeFormat(timeZone?: string): TimeFormat {
+  if (!timeZone || timeZone === 'UTC') return timeText;
+  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  return (iso) => {
+    if (!iso) return '-';
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return iso;
+    const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
+    const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+    const off = Math.round((wall - Math.floor(d.getTime() / 1000) * 1000) / 60_000);
+    const sign = off < 0 ? '-' : '+';
+    const a = Math.abs(off);
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+  };
+}
+
+export interface ReportOptions {
+  /** IANA zone the times are shown in (the profile's); default UTC */
+  timeZone?: string;
+}
+
+/** the closing note on times, both languages */
+export function timeNote(o: ReportOptions): string {
+  return o.timeZone && o.timeZone !== 'UTC'
+    ? `Times are ${o.timeZone}; the timeline counts UTC days. / 時刻は ${o.timeZone} です（タイムラインの日付はUTC）。`
+    : 'Times are UTC. / 時刻はUTCです。';
+}
+
 export function totals(result: HuntResult) {
   return {
     run: result.checks.length,

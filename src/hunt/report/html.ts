@@ -1,5 +1,5 @@
 import type { Bucket, CheckFinding, HuntResult, SampleEvent } from '../findings.js';
-import { entityText, MAX_DETECTIONS, reportedChecks, timeText, tookText, totals, valueText } from './common.js';
+import { entityText, MAX_DETECTIONS, reportedChecks, timeFormat, timeNote, tookText, totals, valueText, type ReportOptions, type TimeFormat } from './common.js';
 
 /**
  * The hunt as one self-contained HTML file: inline CSS, an inline SVG timeline of hits per
@@ -92,11 +92,11 @@ function buckets(label: string, b: Bucket[]): string {
   return `<table class="top"><thead><tr><th>${label}</th><th>events</th></tr></thead><tbody>${b.map((x) => `<tr><td>${esc(x.key)}</td><td class="n">${x.count}</td></tr>`).join('')}</tbody></table>`;
 }
 
-function sample(s: SampleEvent): string {
+function sample(s: SampleEvent, T: TimeFormat): string {
   const fields = Object.entries(s.fields).filter(([, v]) => valueText(v) !== '');
   return [
     '<div class="sample">',
-    `<div class="when">${esc(timeText(s['@timestamp']))}${s['event.dataset'] ? ` · ${esc(s['event.dataset'])}` : ''}</div>`,
+    `<div class="when">${esc(T(s['@timestamp']))}${s['event.dataset'] ? ` · ${esc(s['event.dataset'])}` : ''}</div>`,
     fields.length ? `<dl>${fields.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(valueText(v))}</dd>`).join('')}</dl>` : '',
     s['event.original'] !== undefined ? `<pre><code>${esc(s['event.original'])}</code></pre>` : '<p class="none">(no event.original kept)</p>',
     '</div>',
@@ -107,7 +107,7 @@ function anchor(c: CheckFinding): string {
   return `check-${c.check.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
-function check(c: CheckFinding): string {
+function check(c: CheckFinding, T: TimeFormat): string {
   const shown = c.detections.slice(0, MAX_DETECTIONS);
   return [
     `<section class="check" id="${esc(anchor(c))}">`,
@@ -117,17 +117,17 @@ function check(c: CheckFinding): string {
     `<tr><th>severity</th><td><span class="sev sev-${esc(c.severity)}">${esc(c.severity)}</span> (risk ${c.riskScore})</td></tr>`,
     `<tr><th>rule</th><td>${esc(c.ruleId)} (${esc(c.type)})</td></tr>`,
     `<tr><th>hits</th><td class="n">${c.hits}</td></tr>`,
-    `<tr><th>first seen</th><td>${esc(timeText(c.firstSeen))}</td></tr>`,
-    `<tr><th>last seen</th><td>${esc(timeText(c.lastSeen))}</td></tr>`,
+    `<tr><th>first seen</th><td>${esc(T(c.firstSeen))}</td></tr>`,
+    `<tr><th>last seen</th><td>${esc(T(c.lastSeen))}</td></tr>`,
     c.error !== undefined ? `<tr><th>error</th><td class="error">${esc(c.error)}</td></tr>` : '',
     '</tbody></table>',
     c.topHosts.length || c.topUsers.length ? `<div class="tops">${buckets('host', c.topHosts)}${buckets('user', c.topUsers)}</div>` : '',
     shown.length
       ? `<h3>Detections / 検知 (${c.detections.length})</h3><table class="detections"><thead><tr><th>window start</th><th>window end</th><th>entity</th><th>events</th></tr></thead><tbody>${shown
-          .map((d) => `<tr><td>${esc(timeText(d.windowStart))}</td><td>${esc(timeText(d.windowEnd))}</td><td>${esc(entityText(d))}</td><td class="n">${d.count}</td></tr>`)
+          .map((d) => `<tr><td>${esc(T(d.windowStart))}</td><td>${esc(T(d.windowEnd))}</td><td>${esc(entityText(d))}</td><td class="n">${d.count}</td></tr>`)
           .join('')}</tbody></table>${c.detections.length > shown.length ? `<p>… ${c.detections.length - shown.length} more</p>` : ''}`
       : '',
-    c.samples.length ? `<h3>Sample events / イベント例 (${c.samples.length})</h3>\n${c.samples.map(sample).join('\n')}` : '',
+    c.samples.length ? `<h3>Sample events / イベント例 (${c.samples.length})</h3>\n${c.samples.map((s) => sample(s, T)).join('\n')}` : '',
     '</section>',
   ]
     .filter((x) => x !== '')
@@ -157,11 +157,12 @@ svg .grid{stroke:#e5e5e5}svg .axis{stroke:#333}svg .tick{font-size:11px;fill:#44
 @media print{body{margin:0}}
 `.trim();
 
-export function renderHtml(result: HuntResult): string {
+export function renderHtml(result: HuntResult, o: ReportOptions = {}): string {
+  const T = timeFormat(o.timeZone);
   const t = totals(result);
   const shown = reportedChecks(result);
   const quiet = result.checks.filter((c) => c.hits === 0 && c.error === undefined);
-  const title = `標的型攻撃ログ調査報告 ${timeText(result.from)} – ${timeText(result.to)}`;
+  const title = `標的型攻撃ログ調査報告 ${T(result.from)} – ${T(result.to)}`;
   return [
     '<!DOCTYPE html>',
     '<html lang="ja">',
@@ -174,9 +175,9 @@ export function renderHtml(result: HuntResult): string {
     '<body>',
     `<h1>標的型攻撃ログ調査報告 <span lang="en">/ Targeted-attack log hunt</span></h1>`,
     '<table class="meta"><tbody>',
-    `<tr><th>period / 期間</th><td>${esc(timeText(result.from))} – ${esc(timeText(result.to))}</td></tr>`,
+    `<tr><th>period / 期間</th><td>${esc(T(result.from))} – ${esc(T(result.to))}</td></tr>`,
     `<tr><th>cluster</th><td>${esc(result.cluster)}</td></tr>`,
-    `<tr><th>generated / 作成</th><td>${esc(timeText(result.generatedAt))}</td></tr>`,
+    `<tr><th>generated / 作成</th><td>${esc(T(result.generatedAt))}</td></tr>`,
     `<tr><th>checks run / 実行</th><td class="n">${t.run}</td></tr>`,
     `<tr><th>checks with hits / 検出あり</th><td class="n">${t.found}</td></tr>`,
     t.failed ? `<tr><th>checks failed / 失敗</th><td class="n error">${t.failed}</td></tr>` : '',
@@ -187,12 +188,12 @@ export function renderHtml(result: HuntResult): string {
     '<h2>Summary / 概要</h2>',
     shown.length
       ? `<table class="summary"><thead><tr><th>check</th><th>title</th><th>severity</th><th>hits</th><th>first seen</th><th>last seen</th></tr></thead><tbody>${shown
-          .map((c) => `<tr><td><a href="#${esc(anchor(c))}">${esc(c.check)}</a></td><td>${esc(c.title.ja)}<br><span class="en" lang="en">${esc(c.title.en)}</span></td><td><span class="sev sev-${esc(c.severity)}">${esc(c.severity)}</span></td><td class="n">${c.error !== undefined ? '<span class="error">error</span>' : c.hits}</td><td>${esc(timeText(c.firstSeen))}</td><td>${esc(timeText(c.lastSeen))}</td></tr>`)
+          .map((c) => `<tr><td><a href="#${esc(anchor(c))}">${esc(c.check)}</a></td><td>${esc(c.title.ja)}<br><span class="en" lang="en">${esc(c.title.en)}</span></td><td><span class="sev sev-${esc(c.severity)}">${esc(c.severity)}</span></td><td class="n">${c.error !== undefined ? '<span class="error">error</span>' : c.hits}</td><td>${esc(T(c.firstSeen))}</td><td>${esc(T(c.lastSeen))}</td></tr>`)
           .join('')}</tbody></table>`
       : '<p>No check found anything in the period. / 期間内に検出はありませんでした。</p>',
     quiet.length ? `<p>Nothing found by / 検出なし: ${quiet.map((c) => esc(c.check)).join(', ')}</p>` : '',
-    ...shown.map(check),
-    '<p class="none">Times are UTC. / 時刻はUTCです。</p>',
+    ...shown.map((c) => check(c, T)),
+    `<p class="none">${esc(timeNote(o))}</p>`,
     '</body>',
     '</html>',
     '',

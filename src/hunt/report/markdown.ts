@@ -1,5 +1,5 @@
 import type { Bucket, CheckFinding, HuntResult, SampleEvent } from '../findings.js';
-import { entityText, MAX_DETECTIONS, reportedChecks, timeText, tookText, totals, valueText } from './common.js';
+import { entityText, MAX_DETECTIONS, reportedChecks, timeFormat, timeNote, tookText, totals, valueText, type ReportOptions, type TimeFormat } from './common.js';
 
 /**
  * The hunt as a Markdown report to attach to an incident ticket: the period and cluster, a
@@ -33,22 +33,22 @@ function bucketTable(label: string, buckets: Bucket[]): string[] {
   return ['', ...table([label, 'events'], buckets.map((b) => [mdText(b.key), String(b.count)]))];
 }
 
-function sample(s: SampleEvent, i: number): string[] {
-  const out = ['', `**${i + 1}.** ${mdText(timeText(s['@timestamp']))}${s['event.dataset'] ? ` · ${mdText(s['event.dataset'])}` : ''}`];
+function sample(s: SampleEvent, i: number, T: TimeFormat): string[] {
+  const out = ['', `**${i + 1}.** ${mdText(T(s['@timestamp']))}${s['event.dataset'] ? ` · ${mdText(s['event.dataset'])}` : ''}`];
   const fields = Object.entries(s.fields).filter(([, v]) => valueText(v) !== '');
   if (fields.length) out.push('', `${fields.map(([k, v]) => `${mdText(k)}: ${mdText(valueText(v))}`).join(' · ')}`);
   out.push('', s['event.original'] !== undefined ? mdCode(s['event.original']) : '_(no event.original kept)_');
   return out;
 }
 
-function check(c: CheckFinding): string[] {
+function check(c: CheckFinding, T: TimeFormat): string[] {
   const out = ['', `## ${mdText(c.check)}: ${mdText(c.title.ja)}`, '', `*${mdText(c.title.en)}*`, ''];
   out.push(
     `- severity: **${mdText(c.severity)}** (risk ${c.riskScore})`,
     `- rule: ${mdText(c.ruleId)} (${c.type})`,
     `- hits: **${c.hits}**`,
-    `- first seen: ${mdText(timeText(c.firstSeen))}`,
-    `- last seen: ${mdText(timeText(c.lastSeen))}`,
+    `- first seen: ${mdText(T(c.firstSeen))}`,
+    `- last seen: ${mdText(T(c.lastSeen))}`,
   );
   if (c.error !== undefined) out.push(`- **error**: ${mdText(c.error)}`);
   if (c.topHosts.length || c.topUsers.length) {
@@ -58,17 +58,18 @@ function check(c: CheckFinding): string[] {
   if (c.detections.length) {
     out.push('', `### Detections / 検知 (${c.detections.length})`, '');
     const shown = c.detections.slice(0, MAX_DETECTIONS);
-    out.push(...table(['window start', 'window end', 'entity', 'events'], shown.map((d) => [mdText(timeText(d.windowStart)), mdText(timeText(d.windowEnd)), mdText(entityText(d)), String(d.count)])));
+    out.push(...table(['window start', 'window end', 'entity', 'events'], shown.map((d) => [mdText(T(d.windowStart)), mdText(T(d.windowEnd)), mdText(entityText(d)), String(d.count)])));
     if (c.detections.length > shown.length) out.push('', `… ${c.detections.length - shown.length} more`);
   }
   if (c.samples.length) {
     out.push('', `### Sample events / イベント例 (${c.samples.length})`);
-    c.samples.forEach((s, i) => out.push(...sample(s, i)));
+    c.samples.forEach((s, i) => out.push(...sample(s, i, T)));
   }
   return out;
 }
 
-export function renderMarkdown(result: HuntResult): string {
+export function renderMarkdown(result: HuntResult, o: ReportOptions = {}): string {
+  const T = timeFormat(o.timeZone);
   const t = totals(result);
   const shown = reportedChecks(result);
   const out = ['# 標的型攻撃ログ調査報告 / Targeted-attack log hunt', ''];
@@ -76,9 +77,9 @@ export function renderMarkdown(result: HuntResult): string {
     ...table(
       ['', ''],
       [
-        ['period / 期間', `${mdText(timeText(result.from))} – ${mdText(timeText(result.to))}`],
+        ['period / 期間', `${mdText(T(result.from))} – ${mdText(T(result.to))}`],
         ['cluster', mdText(result.cluster)],
-        ['generated / 作成', mdText(timeText(result.generatedAt))],
+        ['generated / 作成', mdText(T(result.generatedAt))],
         ['checks run / 実行', String(t.run)],
         ['checks with hits / 検出あり', String(t.found)],
         ...(t.failed ? [['checks failed / 失敗', String(t.failed)]] : []),
@@ -88,10 +89,10 @@ export function renderMarkdown(result: HuntResult): string {
   );
   out.push('', '## Summary / 概要', '');
   if (!shown.length) out.push('No check found anything in the period. / 期間内に検出はありませんでした。');
-  else out.push(...table(['check', 'title', 'severity', 'hits', 'first seen', 'last seen'], shown.map((c) => [mdText(c.check), mdText(c.title.ja), mdText(c.severity), c.error !== undefined ? 'error' : String(c.hits), mdText(timeText(c.firstSeen)), mdText(timeText(c.lastSeen))])));
+  else out.push(...table(['check', 'title', 'severity', 'hits', 'first seen', 'last seen'], shown.map((c) => [mdText(c.check), mdText(c.title.ja), mdText(c.severity), c.error !== undefined ? 'error' : String(c.hits), mdText(T(c.firstSeen)), mdText(T(c.lastSeen))])));
   const quiet = result.checks.filter((c) => c.hits === 0 && c.error === undefined);
   if (quiet.length) out.push('', `Nothing found by / 検出なし: ${quiet.map((c) => mdText(c.check)).join(', ')}`);
-  for (const c of shown) out.push(...check(c));
-  out.push('', '---', '', 'Times are UTC. / 時刻はUTCです。', '');
+  for (const c of shown) out.push(...check(c, T));
+  out.push('', '---', '', timeNote(o), '');
   return out.join('\n');
 }
