@@ -140,6 +140,7 @@ h1{font-size:1.5em;border-bottom:2px solid #333;padding-bottom:.2em}
 h2{font-size:1.2em;margin:0}h3{font-size:1em;margin:1em 0 .3em}
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.summary td:first-child,.summary td:nth-child(n+5),.detections td:nth-child(-n+2){white-space:nowrap}
 .check{border:1px solid #bbb;border-radius:6px;padding:1em;margin:1.5em 0;page-break-inside:avoid}
 .check .id{font-family:monospace;background:#333;color:#fff;padding:0 .4em;border-radius:3px}
 .en{color:#555;margin:.2em 0 .6em}
