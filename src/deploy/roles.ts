@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Connection } from '../cluster/connection.js';
@@ -39,6 +39,7 @@ export function rolesFile(root: string): string {
 
 export function loadRoles(root: string, profile: Profile): RoleDefinition[] {
   const file = rolesFile(root);
+  if (!existsSync(file)) throw new ContentError(`${file}: missing`, 'the roles deploy installs are read from it');
   let doc: unknown;
   try {
     doc = YAML.parse(readFileSync(file, 'utf8'));
