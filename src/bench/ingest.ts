@@ -4,6 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Client } from '@opensearch-project/opensearch';
 import type { Connection, ConnectionOptions } from '../cluster/connection.js';
+import { inputIdPrefix, recordId } from '../ingest/ingest.js';
 import { benchLines, pipelineFreeStream } from './pipelines.js';
 
 /**
@@ -11,7 +12,9 @@ import { benchLines, pipelineFreeStream } from './pipelines.js';
  *   (a) the loader itself, as a user runs it (a subprocess: its docs/s and its peak RSS);
  *   (b) the engine's ceiling: the same lines' finished documents (the pack's pipeline run
  *       beforehand with _simulate), serialised beforehand, sent with plain `_bulk` into a copy
- *       of the data stream with no pipeline;
+ *       of the data stream with no pipeline, with the `_id`s the loader gives them (idempotent
+ *       loading needs them, and the engine checks each is new); and (b0) the same without
+ *       `_id`s (the engine's own ids, which it need not check);
  *   (c) a naive loader: the official client's bulk helper fed line by line (readline), each
  *       line as `{message}` through the pack's pipeline.
  * The input is synthetic: each source's benchmark corpus lines repeated to the size asked.
@@ -23,8 +26,11 @@ export interface IngestBenchRow {
   megabytes: number;
   loader: number;
   ceiling: number;
+  ceilingNoIds: number;
   naive: number;
   loaderPeakRssMb: number;
+  /** the loader's own processor time per line, µs (from its summary) */
+  loaderCpuMicros: number;
 }
 
 export interface IngestBenchOptions {
@@ -37,17 +43,19 @@ export interface IngestBenchOptions {
   log: (s: string) => void;
 }
 
-/** a synthetic log of n lines: the corpus repeated, the first number of each line advanced so lines differ */
-function writeCorpus(file: string, corpus: string[], n: number): number {
+/** a synthetic log of n lines: the corpus repeated; its size and each line's byte offset */
+function writeCorpus(file: string, corpus: string[], n: number): { bytes: number; offsets: number[] } {
   const out: string[] = [];
+  const offsets: number[] = [];
   let bytes = 0;
   for (let i = 0; i < n; i++) {
     const line = corpus[i % corpus.length]!;
     out.push(line);
+    offsets.push(bytes);
     bytes += Buffer.byteLength(line) + 1;
   }
   writeFileSync(file, `${out.join('\n')}\n`);
-  return bytes;
+  return { bytes, offsets };
 }
 
 /** runs the loader CLI and returns its wall time and its peak resident memory (Linux /proc) */
@@ -90,12 +98,13 @@ async function finishedDocs(conn: Connection, source: string, lines: string[]): 
   return out;
 }
 
-/** (b): pre-built NDJSON bodies of ~5 MiB, two requests in flight, as the loader sends them */
-async function ceiling(conn: Connection, target: string, docs: string[], n: number): Promise<number> {
+/** (b): pre-built NDJSON bodies of ~5 MiB, two requests in flight, as the loader sends them; ids as the loader's, or none (b0) */
+async function ceiling(conn: Connection, target: string, docs: string[], offsets: number[], n: number, withIds: boolean): Promise<number> {
+  const prefix = inputIdPrefix('squid', `bench-${target}-${withIds}`);
   const bodies: string[] = [];
   let body = '';
   for (let i = 0; i < n; i++) {
-    body += `{"create":{}}\n${docs[i % docs.length]}\n`;
+    body += `${withIds ? `{"create":{"_id":"${recordId(prefix, offsets[i]!)}"}}` : '{"create":{}}'}\n${docs[i % docs.length]}\n`;
     if (body.length > 5 * 1024 * 1024) {
       bodies.push(body);
       body = '';
@@ -107,7 +116,7 @@ async function ceiling(conn: Connection, target: string, docs: string[], n: numb
   const worker = async () => {
     while (next < bodies.length) {
       const b = bodies[next++]!;
-      const res = await conn.request('POST', `/${target}/_bulk`, b);
+      const res = await conn.request('POST', `/${target}/_bulk?filter_path=errors`, b);
       if ((res.body as { errors?: boolean }).errors) throw new Error(`bulk into ${target} reported errors`);
     }
   };
@@ -143,7 +152,7 @@ export async function benchIngest(conn: Connection, o: IngestBenchOptions): Prom
   for (const source of o.sources) {
     const corpus = benchLines(o.root, source);
     const file = path.join(o.dir, `${source}.log`);
-    const bytes = writeCorpus(file, corpus, o.lines);
+    const { bytes, offsets } = writeCorpus(file, corpus, o.lines);
     const stream = `logs-jpcert.${source}-bench`;
     o.log(`${source}: ${o.lines} lines, ${(bytes / 1048576).toFixed(1)} MB`);
     const clean = async () => {
@@ -153,22 +162,32 @@ export async function benchIngest(conn: Connection, o: IngestBenchOptions): Prom
     const a = await runLoader(o, file, source, 'bench');
     if (!new RegExp(`total\\s+${o.lines}\\s+${o.lines}\\s`).test(a.stdout)) throw new Error(`the loader did not index every line:\n${a.stdout}`);
     const loader = o.lines / a.seconds;
-    o.log(`  (a) loader: ${Math.round(loader)} docs/s, peak RSS ${Math.round(a.peakRssMb)} MB`);
+    const cpu = /([\d.]+) s of the loader's own CPU/.exec(a.stdout);
+    const loaderCpuMicros = cpu ? (Number(cpu[1]) * 1e6) / o.lines : NaN;
+    o.log(`  (a) loader: ${Math.round(loader)} docs/s, ${loaderCpuMicros.toFixed(1)} µs of its own CPU per line, peak RSS ${Math.round(a.peakRssMb)} MB`);
     const { target } = await pipelineFreeStream(conn, source, stream);
-    const ceil = await ceiling(conn, target, await finishedDocs(conn, source, corpus), o.lines);
-    o.log(`  (b) ceiling, pre-parsed documents, no pipeline: ${Math.round(ceil)} docs/s`);
+    const docs = await finishedDocs(conn, source, corpus);
+    const ceil = await ceiling(conn, target, docs, offsets, o.lines, true);
+    o.log(`  (b) ceiling, pre-parsed documents with the loader's ids, no pipeline: ${Math.round(ceil)} docs/s`);
+    await conn.request('DELETE', `/_data_stream/${target}`);
+    await pipelineFreeStream(conn, source, stream);
+    const ceilNoIds = await ceiling(conn, target, docs, offsets, o.lines, false);
+    o.log(`  (b0) the same without ids: ${Math.round(ceilNoIds)} docs/s`);
     const nv = await naive(o, file, `${stream}naive`, o.lines);
     o.log(`  (c) naive client helper: ${Math.round(nv)} docs/s`);
     await clean();
     await conn.request('DELETE', `/_index_template/bench-docs-${source}`);
-    rows.push({ source, lines: o.lines, megabytes: bytes / 1048576, loader, ceiling: ceil, naive: nv, loaderPeakRssMb: a.peakRssMb });
+    rows.push({ source, lines: o.lines, megabytes: bytes / 1048576, loader, ceiling: ceil, ceilingNoIds: ceilNoIds, naive: nv, loaderPeakRssMb: a.peakRssMb, loaderCpuMicros });
   }
   return rows;
 }
 
 export function ingestTable(rows: IngestBenchRow[]): string {
-  const head = '| source | lines | MB | (a) loader docs/s | (b) ceiling docs/s | (c) naive docs/s | a/b | a/c | loader peak RSS MB |';
-  const sep = '|---|---|---|---|---|---|---|---|---|';
-  const body = rows.map((r) => `| ${r.source} | ${r.lines} | ${r.megabytes.toFixed(1)} | ${Math.round(r.loader)} | ${Math.round(r.ceiling)} | ${Math.round(r.naive)} | ${(r.loader / r.ceiling).toFixed(2)} | ${(r.loader / r.naive).toFixed(2)} | ${Math.round(r.loaderPeakRssMb)} |`);
+  const head = '| source | lines | MB | (a) loader docs/s | (b) ceiling docs/s | (b0) ceiling, no ids | (c) naive docs/s | a/b | a/b0 | a/c | loader CPU µs/line | loader peak RSS MB |';
+  const sep = '|---|---|---|---|---|---|---|---|---|---|---|---|';
+  const body = rows.map(
+    (r) =>
+      `| ${r.source} | ${r.lines} | ${r.megabytes.toFixed(1)} | ${Math.round(r.loader)} | ${Math.round(r.ceiling)} | ${Math.round(r.ceilingNoIds)} | ${Math.round(r.naive)} | ${(r.loader / r.ceiling).toFixed(2)} | ${(r.loader / r.ceilingNoIds).toFixed(2)} | ${(r.loader / r.naive).toFixed(2)} | ${r.loaderCpuMicros.toFixed(1)} | ${Math.round(r.loaderPeakRssMb)} |`,
+  );
   return [head, sep, ...body].join('\n');
 }

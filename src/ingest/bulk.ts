@@ -21,7 +21,10 @@ export interface BulkItem {
   ref: unknown;
 }
 
-export type ItemOutcome = { item: BulkItem; result: 'created' | 'present' } | { item: BulkItem; result: 'rejected'; status: number; reason: string };
+/** an item as it waits for its answer: its document is already serialised, and not kept */
+export type SentItem = Omit<BulkItem, 'doc'>;
+
+export type ItemOutcome = { item: SentItem; result: 'created' | 'present' } | { item: SentItem; result: 'rejected'; status: number; reason: string };
 
 export interface BulkOptions {
   /** request size in bytes (default 5 MiB) */
@@ -44,7 +47,7 @@ interface BulkResponseItem {
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 
 export class BulkSender {
-  private batch: Array<{ item: BulkItem; line: string }> = [];
+  private batch: Array<{ item: SentItem; line: string }> = [];
   private batchBytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
@@ -68,10 +71,10 @@ export class BulkSender {
   /** queues a document; resolves when there is room for more (waits while requests are in flight) */
   async add(item: BulkItem): Promise<void> {
     if (this.failure) throw this.failure;
-    const line = `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n${JSON.stringify(item.doc)}\n`;
+    const line = `{"create":{"_index":${JSON.stringify(item.index)},"_id":${JSON.stringify(item.id)}}}\n${JSON.stringify(item.doc)}\n`;
     const bytes = Buffer.byteLength(line);
     if (this.batch.length && this.batchBytes + bytes > this.maxBytes) await this.send();
-    this.batch.push({ item, line });
+    this.batch.push({ item: { index: item.index, id: item.id, ref: item.ref }, line });
     this.batchBytes += bytes;
   }
 
@@ -97,7 +100,7 @@ export class BulkSender {
   }
 
   /** one request, and its retries, until every document has an outcome */
-  private async deliver(batch: Array<{ item: BulkItem; line: string }>): Promise<void> {
+  private async deliver(batch: Array<{ item: SentItem; line: string }>): Promise<void> {
     let pending = batch;
     let wait = this.backoffMs;
     let lastProgress = Date.now();

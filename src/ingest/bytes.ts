@@ -71,27 +71,34 @@ export async function openInput(path: string): Promise<{ bytes: PeekableBytes; g
  * Lines of a byte stream, split on LF (a CR before it is dropped), with the byte offset where
  * each starts, as Filebeat reports `log.offset`. The split is on bytes, before decoding: LF
  * is never part of a multi-byte character in UTF-8, Shift_JIS or EUC-JP. A last line without
- * LF is a line too; an empty input has none.
+ * LF is a line too; an empty input has none. The lines come in batches, one per chunk read,
+ * so that a large file does not cost an asynchronous step per line.
  */
-export async function* byteLines(bytes: AsyncIterable<Buffer>): AsyncGenerator<{ bytes: Buffer; offset: number }> {
+export async function* byteLineBatches(bytes: AsyncIterable<Buffer>): AsyncGenerator<Array<{ bytes: Buffer; offset: number }>> {
   let carry: Buffer = Buffer.alloc(0);
   let offset = 0;
   for await (const chunk of bytes) {
-    let data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    const batch: Array<{ bytes: Buffer; offset: number }> = [];
     let start = 0;
     for (;;) {
       const nl = data.indexOf(0x0a, start);
       if (nl < 0) break;
       const end = nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl;
-      yield { bytes: data.subarray(start, end), offset };
+      batch.push({ bytes: data.subarray(start, end), offset });
       offset += nl + 1 - start;
       start = nl + 1;
     }
     carry = Buffer.from(data.subarray(start));
-    data = Buffer.alloc(0);
+    if (batch.length) yield batch;
   }
   if (carry.length) {
     const end = carry[carry.length - 1] === 0x0d ? carry.length - 1 : carry.length;
-    yield { bytes: carry.subarray(0, end), offset };
+    yield [{ bytes: carry.subarray(0, end), offset }];
   }
+}
+
+/** the same lines one by one */
+export async function* byteLines(bytes: AsyncIterable<Buffer>): AsyncGenerator<{ bytes: Buffer; offset: number }> {
+  for await (const batch of byteLineBatches(bytes)) yield* batch;
 }

@@ -1,4 +1,4 @@
-import { byteLines, type PeekableBytes } from './bytes.js';
+import { byteLineBatches, type PeekableBytes } from './bytes.js';
 import { decodeLine, type Encoding } from './encoding.js';
 import type { Format } from './detect.js';
 import { readEventXml, readEvtxAsync, type EventXmlProblem, type EvtxProblem } from './windows/index.js';
@@ -86,46 +86,74 @@ async function* evtxRecords(bytes: PeekableBytes, o: ReadOptions, counters: Read
   for (const p of problems) counters.notes.push(`${p.chunk !== undefined ? `chunk ${p.chunk} ` : ''}(byte ${p.fileOffset}): ${p.message}`);
 }
 
-/** the decoded lines that hold more than white space (the others counted, as shippers skip them) */
-async function* textLines(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<{ text: string; offset: number }> {
-  for await (const { bytes: b, offset } of byteLines(bytes)) {
-    const text = decodeLine(b, o.encoding);
-    if (text.trim()) yield { text, offset };
-    else counters.empty++;
+/** the decoded lines that hold more than white space (the others counted, as shippers skip them), a batch per chunk read */
+async function* textLines(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<Array<{ text: string; offset: number }>> {
+  for await (const batch of byteLineBatches(bytes)) {
+    const out: Array<{ text: string; offset: number }> = [];
+    for (const { bytes: b, offset } of batch) {
+      const text = decodeLine(b, o.encoding);
+      if (text.trim()) out.push({ text, offset });
+      else counters.empty++;
+    }
+    if (out.length) yield out;
   }
 }
 
 /** plain lines: one document per non-empty line */
-async function* lineRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord> {
-  for await (const { text, offset } of textLines(bytes, o, counters)) yield { doc: lineDoc(text, offset, o), offset, text };
+async function* lineRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord[]> {
+  for await (const batch of textLines(bytes, o, counters)) yield batch.map(({ text, offset }) => ({ doc: lineDoc(text, offset, o), offset, text }));
 }
 
-/** NDJSON: each line a document as a shipper sent it; a line that is no JSON object is kept as a plain line */
-async function* ndjsonRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord> {
-  for await (const { text, offset } of textLines(bytes, o, counters)) {
-    let doc: Record<string, unknown> | undefined;
-    try {
-      const parsed = JSON.parse(text) as unknown;
-      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) doc = parsed as Record<string, unknown>;
-    } catch {
-      // kept as a plain line below: the pipeline marks what it cannot read
-    }
-    if (!doc) {
-      yield { doc: lineDoc(text, offset, o), offset, text };
-      continue;
-    }
-    const log = (doc.log !== null && typeof doc.log === 'object' ? doc.log : {}) as Record<string, unknown>;
-    const file = (log.file !== null && typeof log.file === 'object' ? log.file : {}) as Record<string, unknown>;
-    // the shipper's own file path and offset win; the archive's are added when it sent none
-    doc.log = { ...log, file: { path: o.path, ...file }, ...(log.offset === undefined ? { offset } : {}) };
-    yield { doc, offset, text };
+/** a line of NDJSON as the document a shipper sent; a line that is no JSON object is kept as a plain line */
+function ndjsonRecord(text: string, offset: number, o: ReadOptions): LoadRecord {
+  let doc: Record<string, unknown> | undefined;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) doc = parsed as Record<string, unknown>;
+  } catch {
+    // kept as a plain line below: the pipeline marks what it cannot read
   }
+  if (!doc) return { doc: lineDoc(text, offset, o), offset, text };
+  const log = (doc.log !== null && typeof doc.log === 'object' ? doc.log : {}) as Record<string, unknown>;
+  const file = (log.file !== null && typeof log.file === 'object' ? log.file : {}) as Record<string, unknown>;
+  // the shipper's own file path and offset win; the archive's are added when it sent none
+  doc.log = { ...log, file: { path: o.path, ...file }, ...(log.offset === undefined ? { offset } : {}) };
+  return { doc, offset, text };
 }
 
-type RecordReader = (bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters) => AsyncGenerator<LoadRecord>;
+/** NDJSON: each line a document as a shipper sent it */
+async function* ndjsonRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord[]> {
+  for await (const batch of textLines(bytes, o, counters)) yield batch.map(({ text, offset }) => ndjsonRecord(text, offset, o));
+}
 
-const READERS: Record<Format, RecordReader> = { lines: lineRecords, ndjson: ndjsonRecords, xml: xmlRecords, evtx: evtxRecords };
+/** records one by one, in batches of up to n */
+async function* batchesOf(records: AsyncGenerator<LoadRecord>, n: number): AsyncGenerator<LoadRecord[]> {
+  let batch: LoadRecord[] = [];
+  for await (const r of records) {
+    batch.push(r);
+    if (batch.length >= n) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
 
-export function readRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord> {
+type RecordReader = (bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters) => AsyncGenerator<LoadRecord[]>;
+
+const READERS: Record<Format, RecordReader> = {
+  lines: lineRecords,
+  ndjson: ndjsonRecords,
+  xml: (b, o, c) => batchesOf(xmlRecords(b, o, c), 100),
+  evtx: (b, o, c) => batchesOf(evtxRecords(b, o, c), 100),
+};
+
+/** an input's documents, in batches (a chunk's lines, or up to 100 Windows events) */
+export function readRecordBatches(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord[]> {
   return READERS[o.format](bytes, o, counters);
+}
+
+/** an input's documents one by one */
+export async function* readRecords(bytes: PeekableBytes, o: ReadOptions, counters: ReadCounters): AsyncGenerator<LoadRecord> {
+  for await (const batch of readRecordBatches(bytes, o, counters)) yield* batch;
 }

@@ -4,7 +4,7 @@ import iconv from 'iconv-lite';
 import { byteLines, PeekableBytes } from '../../src/ingest/bytes.js';
 import { decodeLine, detectEncoding, parseEncoding } from '../../src/ingest/encoding.js';
 import { detectFormat, placeSample, sourceOfDocument, sourceOfLine, type SourceName } from '../../src/ingest/detect.js';
-import { placeInput, recordId } from '../../src/ingest/ingest.js';
+import { placeInput, inputIdPrefix, recordId } from '../../src/ingest/ingest.js';
 import { PACK_ROOT } from '../../src/paths.js';
 
 const PIPELINES = path.join(PACK_ROOT, 'pipelines');
@@ -124,9 +124,18 @@ describe('byteLines', () => {
 
 describe('record ids', () => {
   it('are the same for the same source, content and offset, and differ otherwise', () => {
-    const a = recordId('squid', 'f1', 10);
-    expect(recordId('squid', 'f1', 10)).toBe(a);
-    expect(new Set([a, recordId('squid', 'f1', 11), recordId('squid', 'f2', 10), recordId('bind', 'f1', 10)]).size).toBe(4);
-    expect(a).toMatch(/^[A-Za-z0-9_-]{27}$/);
+    const id = (source: 'squid' | 'bind', fp: string, offset: number) => recordId(inputIdPrefix(source, fp), offset);
+    const a = id('squid', 'f1', 10);
+    expect(id('squid', 'f1', 10)).toBe(a);
+    expect(new Set([a, id('squid', 'f1', 11), id('squid', 'f2', 10), id('bind', 'f1', 10)]).size).toBe(4);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{24}$/);
+  });
+
+  it('sort by offset within an input, past 32-bit offsets', () => {
+    const p = inputIdPrefix('squid', 'f1');
+    const offsets = [0, 9, 10, 35, 36, 1295, 2 ** 31, 5 * 2 ** 30, 2 ** 40];
+    const ids = offsets.map((o) => recordId(p, o));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(offsets.length);
   });
 });
