@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Connection } from '../../src/cluster/connection.js';
-import { DEFAULT_PROFILE } from '../../src/content/profile.js';
+import { DEFAULT_PROFILE, loadProfile, retentionOf } from '../../src/content/profile.js';
 import { installPack } from '../../src/deploy/deploy.js';
-import { RETENTION_POLICY } from '../../src/deploy/retention.js';
+import { ismPolicy, RETENTION_POLICY } from '../../src/deploy/retention.js';
 import { adminConnection, adminEnv, clusterPlugins, removePackObjects, ROOT, runCli, testCluster } from '../harness/cluster.js';
 
 /**
@@ -91,6 +91,19 @@ describeIsm('retention with ISM on the real engine', () => {
     expect(Object.keys(all)).toContain(fresh);
     expect(Object.keys(all)).toContain((await backingIndices('logs-jpcert.windows-default'))[0]);
     expect(Object.entries(all).filter(([, p]) => p !== RETENTION_POLICY)).toEqual([]);
+  });
+
+  test('the engine takes the example profile\'s policy, with a snapshot repository too', async () => {
+    const example = loadProfile(path.join(ROOT, 'profiles', 'example.yml'));
+    const body = ismPolicy(example, { ...retentionOf(example)!, snapshot_repository: 'backups' });
+    // under a scratch id and without the ism_template, so it manages nothing
+    delete body.policy.ism_template;
+    const res = await conn.request('PUT', '/_plugins/_ism/policies/jpcert-retention-syntax', body);
+    expect(res.status).toBe(201);
+    const states = ((res.body as { policy: { policy: { states: Array<{ actions: Array<Record<string, unknown>> }> } } }).policy.policy.states);
+    expect(states[0]!.actions[0]!.rollover).toMatchObject({ min_index_age: '30d', min_primary_shard_size: '50gb' });
+    expect(states[1]!.actions[1]!.snapshot).toEqual({ repository: 'backups', snapshot: 'jpcert-retention' });
+    await conn.request('DELETE', '/_plugins/_ism/policies/jpcert-retention-syntax');
   });
 
   test('a second deploy changes nothing', async () => {
