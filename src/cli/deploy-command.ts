@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { applyPlan, planDeploy, type DeployResult } from '../deploy/deploy.js';
 import { listPlugins } from '../deploy/monitors.js';
 import { planRetention } from '../deploy/retention.js';
-import { planRoles } from '../deploy/roles.js';
+import { loadRoles, planRoles } from '../deploy/roles.js';
 import { applyRules, planRules } from '../deploy/rules.js';
 import { targetSummary, type TargetEntry } from '../deploy/target.js';
 import { compileRules } from '../rules/compile.js';
@@ -57,6 +57,7 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
   const profile = loadProfile(flags.profile);
   if (flags.prune && !flags.yes && !flags.dryRun) throw new UsageError('--prune deletes objects from the cluster and needs --yes', 'look at the plan with --prune --dry-run first, then run again with --prune --yes');
   loadDesiredObjects(PACK_ROOT, profile);
+  if (flags.roles !== false) loadRoles(PACK_ROOT, profile);
   const compiled = compileRules(loadRules(PACK_ROOT), profile);
   validateConnectionOptions(connectionOptions(flags, url));
   const uiTargets = uiOptions(flags);
