@@ -74,7 +74,8 @@ describeSecured('least-privilege roles on the secured cluster', () => {
   test('the shipper appends with bulk create, through the pipeline, also to a new namespace', async () => {
     const res = await ship.bulk(bulkBody([
       [{ create: { _index: STREAM } }, { message: LINE }],
-      [{ create: { _index: 'logs-jpcert.squid-branch' } }, { message: LINE }],
+      // a field no template maps (a dynamic mapping update, which the role must allow)
+      [{ create: { _index: 'logs-jpcert.squid-branch' } }, { message: LINE, labels: { shipper_test: 'rsyslog' } }],
     ]));
     const body = res.body as { errors: boolean; items: Array<{ create: { status: number; error?: unknown } }> };
     expect(body.items.map((i) => [i.create.status, i.create.error])).toEqual([[201, undefined], [201, undefined]]);
@@ -88,6 +89,7 @@ describeSecured('least-privilege roles on the secured cluster', () => {
       expect(h._source.source.ip).toBe('192.168.1.5');
       expect(h._source.url.domain).toBe('www.example.com');
     }
+    expect(found.hits.hits.map((h) => h._source.labels?.shipper_test)).toContain('rsyslog');
   });
 
   test('the shipper cannot read, delete, overwrite or change templates and pipelines', async () => {
