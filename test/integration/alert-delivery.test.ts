@@ -1,11 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Connection } from '../../src/cluster/connection.js';
 import { readMonitors } from '../../src/deploy/monitors.js';
 import { PACK_WEBHOOK_CHANNEL } from '../../src/rules/render/monitor.js';
+import { scheduleEveryMinute, webhookReceiver, type WebhookReceiver } from '../harness/alerting.js';
 import { adminConnection, adminEnv, clusterPlugins, removePackObjects, runCli, testCluster } from '../harness/cluster.js';
 
 /**
@@ -21,34 +20,15 @@ const conn: Connection = await adminConnection();
 const plugins = await clusterPlugins(conn);
 const ready = plugins.includes('opensearch-alerting') && plugins.includes('opensearch-notifications');
 const cluster = testCluster();
-const received: Array<{ path: string; headers: http.IncomingHttpHeaders; body: string; at: number }> = [];
-const server = http.createServer((req, res) => {
-  let body = '';
-  req.setEncoding('utf8');
-  req.on('data', (d: string) => (body += d));
-  req.on('end', () => {
-    received.push({ path: req.url ?? '', headers: req.headers, body, at: Date.now() });
-    res.end('ok');
-  });
-});
+let receiver: WebhookReceiver | undefined;
 let dir = '';
-
-async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms / 1000}s; received: ${JSON.stringify(received.map((r) => r.body.split('\n')[0]))}`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
-
-const messagesOf = (check: string) => received.filter((r) => r.body.startsWith(`[jpcert] ${check} `));
 
 afterAll(async () => {
   if (ready) {
     for (const m of (await readMonitors(conn)).ours) await conn.request('DELETE', `/_plugins/_alerting/monitors/${m.id}`);
     await conn.request('DELETE', `/_plugins/_notifications/configs/${PACK_WEBHOOK_CHANNEL}`);
   }
-  server.close();
+  await receiver?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
   await conn.close();
 });
@@ -57,8 +37,8 @@ afterAll(async () => {
   'a monitor on a 1-minute schedule fires on an attack event indexed after deploy, and the webhook brings the check, the entity and the link',
   async () => {
     await removePackObjects(conn);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    receiver = await webhookReceiver();
+    const { port, received, messagesOf } = receiver;
     dir = await mkdtemp(path.join(tmpdir(), 'pack-notify-'));
     const profile = path.join(dir, 'profile.yml');
     await writeFile(profile, `notify:\n  webhook: http://127.0.0.1:${port}/jpcert\n  webhook_headers: ["X-Pack-Token: t0ken"]\n  dashboards_url: http://dashboards.example.internal:5601\n`);
@@ -72,14 +52,7 @@ afterAll(async () => {
     expect(again.stdout).toMatch(/^monitors: 0 change\(s\)/m);
 
     // the test's schedule: every minute (the rules run every 5 and 15)
-    const monitors = (await readMonitors(conn)).ours.filter((m) => /^\[jpcert\] PROXY-[23] /.test(m.name));
-    expect(monitors).toHaveLength(2);
-    for (const m of monitors) {
-      const stored = ((await conn.request('GET', `/_plugins/_alerting/monitors/${m.id}`)).body as { monitor: Record<string, unknown> }).monitor;
-      const { last_update_time: _l, enabled_time: _e, user: _u, schema_version: _s, data_sources: _d, owner: _o, ...body } = stored;
-      const res = await conn.request('PUT', `/_plugins/_alerting/monitors/${m.id}`, { ...body, schedule: { period: { interval: 1, unit: 'MINUTES' } } });
-      expect(res.status).toBe(200);
-    }
+    expect(await scheduleEveryMinute(conn, /^\[jpcert\] PROXY-[23] /)).toBe(2);
 
     const now = new Date();
     const squid = (line: string) => conn.request('POST', '/logs-jpcert.squid-default/_doc?refresh=true', { message: line });
@@ -88,7 +61,7 @@ afterAll(async () => {
     expect((await squid(`${Math.floor(now.getTime() / 1000)}.000      0 192.168.100.23 TCP_DENIED/403 3641 CONNECT 203.0.113.50:8443 - HIER_NONE/- text/html`)).status).toBe(201);
     expect((await squid(`192.168.100.23 - - [${clf}] "GET http://apt.example.com/control/apt.zip HTTP/1.1" 200 74769 "-" "${ua}" TCP_MISS:HIER_DIRECT`)).status).toBe(201);
 
-    await waitFor('webhook for PROXY-2 and PROXY-3', () => messagesOf('PROXY-2').length > 0 && messagesOf('PROXY-3').length > 0, 180_000);
+    await receiver.waitFor('webhook for PROXY-2 and PROXY-3', () => messagesOf('PROXY-2').length > 0 && messagesOf('PROXY-3').length > 0, 180_000);
     const plain = messagesOf('PROXY-2')[0]!;
     expect(plain.path).toBe('/jpcert');
     expect(plain.headers['x-pack-token']).toBe('t0ken');
