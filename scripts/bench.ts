@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchHunt, huntBenchTable } from '../src/bench/hunt.js';
 import { benchIngest, ingestTable } from '../src/bench/ingest.js';
 import { benchPipelines, benchTable, fileTable, pipelineTable, splitTable } from '../src/bench/pipelines.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../src/cli/connection-flags.js';
@@ -18,16 +19,24 @@ interface Flags extends ConnectionFlags {
   batch: number;
   source?: string[];
   lines: number;
+  sizes: number[];
+  small?: boolean;
+  profile?: string;
+  end?: string;
 }
 
 const err = (s: string) => process.stderr.write(`${s}\n`);
 const program = addConnectionFlags(new Command('bench').description('Benchmarks; ratios are against baselines measured in the same run.'))
-  .addArgument(new Command().createArgument('<suite>', 'what to measure').choices(['pipelines', 'ingest']))
+  .addArgument(new Command().createArgument('<suite>', 'what to measure').choices(['pipelines', 'ingest', 'hunt']))
   .option('--docs <n>', 'documents per source and round', parseInteger('--docs'), 20_000)
   .option('--rounds <n>', 'rounds (the median is reported)', parseInteger('--rounds'), 3)
   .option('--batch <n>', 'documents per bulk request', parseInteger('--batch'), 1000)
   .addOption(new Option('--source <name...>', 'only these sources'))
-  .option('--lines <n>', 'ingest: lines of synthetic log per source', parseInteger('--lines'), 200_000);
+  .option('--lines <n>', 'ingest: lines of synthetic log per source', parseInteger('--lines'), 200_000)
+  .option('--sizes <n,...>', 'hunt: corpus sizes in events, across all five sources over 30 days', (v: string) => v.split(',').map((x) => parseInteger('--sizes')(x.trim())), [500_000, 2_000_000])
+  .option('--small', 'hunt: a quick check on 20000 and 60000 events')
+  .option('--profile <file>', 'hunt: site profile for deploy and hunt (default: the test story\'s, which has indicators)')
+  .option('--end <iso>', 'hunt: end of the 30 days (default: 2026-11-30T00:00:00+09:00)');
 
 program.action(async (suite: string, flags: Flags) => {
   let url = flags.cluster;
@@ -41,6 +50,23 @@ program.action(async (suite: string, flags: Flags) => {
   try {
     const conn = await connect(connectionOptions(flags, url));
     try {
+      if (suite === 'hunt') {
+        const profile = loadProfile(flags.profile ?? path.join(PACK_ROOT, 'test', 'scenarios', 'profile.yml'));
+        await installPack(conn, PACK_ROOT, profile);
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-hunt-'));
+        try {
+          const sizes = await benchHunt(conn, { root: PACK_ROOT, profile, dir, sizes: flags.small ? [20_000, 60_000] : flags.sizes, end: Date.parse(flags.end ?? '2026-11-30T00:00:00+09:00'), log: err });
+          process.stdout.write(`engine: ${conn.info.engine} ${conn.info.version}\n${huntBenchTable(sizes)}\n`);
+          process.stdout.write(
+            'hunt: npm run hunt\'s engine (aggregations; grouped rules windowed over schedule-sized buckets per entity), after one warm-up hunt.\n' +
+              'naive: each rule\'s matching events pulled with point-in-time + search_after (the fields it needs), grouped and windowed in the client.\n' +
+              'per-rule columns run one rule at a time; the full hunt runs every rule, two at a time.\n',
+          );
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        return;
+      }
       await installPack(conn, PACK_ROOT, loadProfile());
       if (suite === 'ingest') {
         const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));

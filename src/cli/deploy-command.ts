@@ -13,6 +13,7 @@ import { compileRules } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
 import { planSummary, planTable } from '../deploy/report.js';
 import { PACK_ROOT } from '../paths.js';
+import { seedFromProfile } from '../ioc/index.js';
 import { connectUi, validateUiOptions, type UiClient } from '../ui/saved-objects-api.js';
 import { deploySavedObjects, engineMismatchNote, uiBanner, type UiDeployment } from '../ui/deploy.js';
 import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
@@ -80,6 +81,12 @@ export async function runDeploy(flags: DeployFlags, url: string, out: (s: string
     if (orphans.length) err(`note: ${orphans.length} object(s) installed by an earlier version are no longer in the pack (${orphans.map((o) => o.name).join(', ')}); remove them with --prune --yes`);
     const applied = flags.dryRun ? [] : await applyPlan(conn, plan, err);
     if (!flags.dryRun) out(`applied ${applied.length} change(s)`);
+    if (!flags.dryRun) {
+      // the indicator indices the IOC rules' terms look-ups read, and the profile's indicators in them
+      const seed = await seedFromProfile(conn, profile);
+      for (const b of seed.bad) err(`note: ${b.where}: "${b.value}": ${b.reason}`);
+      out(`indicators: ${seed.created} new and ${seed.updated} refreshed from the profile${seed.removed ? `, ${seed.removed} no longer in it removed` : ''}; active per match list: ${Object.entries(seed.lists).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    }
 
     // retention before the rules: the data streams deploy creates for them must find the policy
     const plugins = await listPlugins(conn);

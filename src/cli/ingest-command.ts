@@ -92,7 +92,7 @@ export async function expandInputs(args: string[]): Promise<string[]> {
 }
 
 /** --cluster, else the local engine `npm start` runs */
-async function clusterUrl(flags: IngestFlags): Promise<string> {
+export async function clusterUrl(flags: { cluster?: string }): Promise<string> {
   if (flags.cluster) return flags.cluster;
   const state = await readState({ stateRoot: stateRoot(), engine: 'opensearch', name: 'default' });
   if (!state) throw new UsageError('no cluster given and no local engine is running', 'pass --cluster URL (or PACK_CLUSTER_URL), or start the local engine with npm start');

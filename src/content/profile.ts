@@ -68,7 +68,8 @@ export interface Profile {
    *  mail (Watcher), the id of a Notifications channel of your own (OpenSearch Alerting), and
    *  the OpenSearch Dashboards address for the link in each message */
   notify?: NotifySettings;
-  /** indicators received from outside (G4 and the *-1 checks) */
+  /** indicators received from outside: deploy loads them into the indicator index as the source
+   *  "profile" (src/ioc), where PROXY-1, DNS-1 and G4 read them; `npm run ioc` adds feeds */
   indicators?: { ips: string[]; domains: string[]; urls: string[]; senders: string[]; attachment_names: string[]; subjects: string[] };
   /** how long the data streams' backing indices are kept (ISM on OpenSearch, ILM on
    *  Elasticsearch); without it deploy installs no policy and nothing is ever deleted */

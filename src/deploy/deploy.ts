@@ -2,6 +2,7 @@ import type { Connection } from '../cluster/connection.js';
 import { loadDesiredObjects, type DesiredObject } from '../content/load.js';
 import type { Profile } from '../content/profile.js';
 import { RejectedObjectError } from '../errors.js';
+import { seedFromProfile } from '../ioc/index.js';
 import { KINDS, kindOf } from './kinds.js';
 import { makePlan, orphans, type PlanEntry, type RemoteState } from './plan.js';
 
@@ -65,4 +66,5 @@ export async function applyPlan(conn: Connection, plan: PlanEntry[], log: (line:
 export async function installPack(conn: Connection, root: string, profile: Profile): Promise<void> {
   const { plan } = await planDeploy(conn, { root, profile, prune: false });
   await applyPlan(conn, plan, () => {});
+  await seedFromProfile(conn, profile);
 }

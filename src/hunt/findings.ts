@@ -15,6 +15,9 @@ export interface SampleEvent {
   'event.original'?: string;
   /** the rule's report fields, flattened (dotted names) */
   fields: Record<string, unknown>;
+  /** where the event is (document id and backing index), to open it in Discover */
+  id?: string;
+  index?: string;
 }
 
 /** one alert the rule's alerting target would have raised: a window (match rules: the whole period) and an entity */
@@ -50,6 +53,8 @@ export interface CheckFinding {
   samples: SampleEvent[];
   /** set when the check could not be run (the message says why); the hunt then exits 2 */
   error?: string;
+  /** how long this check's searches took, ms */
+  tookMs?: number;
 }
 
 export interface HuntResult {

@@ -23,7 +23,8 @@ const isString = (v: unknown) => typeof v === 'string';
 const isBoolean = (v: unknown) => typeof v === 'boolean';
 const FIELD_CLAUSES: Record<string, FieldClause> = {
   term: { bare: isScalar, options: { value: isScalar, case_insensitive: isBoolean }, required: 'value' },
-  terms: { bare: (v) => Array.isArray(v) && v.every(isScalar), options: {} },
+  // the object form is a terms look-up: the values are read from a document at search time
+  terms: { bare: (v) => Array.isArray(v) && v.every(isScalar), options: { index: isString, id: isString, path: isString, routing: isString } },
   range: { bare: () => false, options: { gte: isScalar, gt: isScalar, lte: isScalar, lt: isScalar } },
   wildcard: { bare: isString, options: { value: isString, case_insensitive: isBoolean }, required: 'value' },
   prefix: { bare: isString, options: { value: isString, case_insensitive: isBoolean }, required: 'value' },
@@ -106,4 +107,5 @@ export function checkQuerySubset(clause: unknown, path: string, file: string): v
   }
   if (Object.keys(value).length === 0) fail(`${kind}.${field} is empty`);
   if (leaf.required && value[leaf.required] === undefined) fail(`${kind}.${field} needs ${leaf.required}`);
+  if (kind === 'terms') for (const k of ['index', 'id', 'path']) if (value[k] === undefined) fail(`terms.${field} is a terms look-up and needs ${k}`, 'write { terms: { <field>: { index: <index>, id: <document id>, path: <field of that document> } } }');
 }

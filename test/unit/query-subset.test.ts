@@ -10,6 +10,7 @@ test.each([
   ['term, with options', { term: { 'user.name': { value: 'admin', case_insensitive: true } } }],
   ['terms', { terms: { 'event.code': ['4624', 4625] } }],
   ['terms, empty', { terms: { 'source.ip': [] } }],
+  ['terms look-up', { terms: { 'destination.ip': { index: 'jpcert-indicator-lists', id: 'ips', path: 'values' } } }],
   ['range', { range: { 'source.bytes': { gte: 1000, lt: 5000 } } }],
   ['exists', { exists: { field: 'url.domain' } }],
   ['wildcard', { wildcard: { 'url.path': { value: '*.exe', case_insensitive: true } } }],
@@ -44,6 +45,8 @@ test.each([
   ['a number as a wildcard pattern', { wildcard: { a: { value: 5 } } }, 'wildcard.a.value has a value of the wrong type: 5'],
   ['a string as case_insensitive', { prefix: { a: { value: 'x', case_insensitive: 'yes' } } }, 'prefix.a.case_insensitive has a value of the wrong type'],
   ['a range on @timestamp', { range: { '@timestamp': { gte: 'now-1d' } } }, "a range on @timestamp: the window is the rule's `window`"],
+  ['a terms look-up without its path', { terms: { 'destination.ip': { index: 'jpcert-indicator-lists', id: 'ips' } } }, 'terms.destination.ip is a terms look-up and needs path'],
+  ['a terms look-up with an unknown option', { terms: { 'destination.ip': { index: 'i', id: 'ips', path: 'values', boost: 2 } } }, 'terms.destination.ip.boost is not supported'],
   ['a list where a clause stands', [{ term: { a: 1 } }], 'a query clause must be an object'],
 ])('rejects %s, naming the file and the path', (_name, clause, message) => {
   expect(check(clause)).toThrow(ContentError);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { interpolate } from '../../src/content/load.js';
 import { DEFAULT_PROFILE, profileValue, withRuleDefaults } from '../../src/content/profile.js';
+import { LISTS, LISTS_INDEX } from '../../src/ioc/store.js';
 import { PACK_ROOT } from '../../src/paths.js';
 import { ATTACK_TECHNIQUES, RISK_SCORE_BY_SEVERITY } from '../../src/rules/attack.js';
 import { loadRules, type LoadedRule } from '../../src/rules/load.js';
@@ -156,7 +157,9 @@ function scanClause(clause: unknown, at: string, scan: ClauseScan): void {
     const field = names[0]!;
     scan.fields.add(field);
     const value = body[field];
-    if (type === 'terms' && !Array.isArray(value)) {
+    // the object form is a terms look-up of one of the indicator match lists
+    const lookup = isRecord(value) && value.index === LISTS_INDEX && (LISTS as readonly unknown[]).includes(value.id) && value.path === 'values';
+    if (type === 'terms' && !Array.isArray(value) && !lookup) {
       scan.problems.push(`${where}.${field} must be a list (or a placeholder naming a list setting), got ${JSON.stringify(value)}`);
     }
     if (type !== 'terms' && type !== 'range' && Array.isArray(value)) {
