@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import type { Engine } from '../cluster/connection.js';
 import { ContentError } from '../errors.js';
 import { contentHash } from './hash.js';
 import { expandPipelineScripts } from './painless.js';
 import { fillSource, mappingOf, onFailureTag, readFields, readManifest, sourceNames, type SourceManifest } from './sources.js';
-import { profileValue, type Profile } from './profile.js';
+import { profileValue, retentionOf, type Profile } from './profile.js';
 
 /**
  * Reads the pack's content folders into the objects a cluster should have. Content is data:
@@ -14,6 +15,8 @@ import { profileValue, type Profile } from './profile.js';
 
 export const PACK_ID = 'jpcert-apt-log-pack';
 export const NAME_PREFIX = 'jpcert';
+/** The retention policy (ISM on OpenSearch, ILM on Elasticsearch): src/deploy/retention.ts. */
+export const RETENTION_POLICY = `${NAME_PREFIX}-retention`;
 
 export type ObjectKindName = 'component_template' | 'ingest_pipeline' | 'index_template';
 
@@ -93,12 +96,25 @@ function settingsTemplate(profile: Profile): DesiredObject {
   return object('component_template', `${NAME_PREFIX}-settings`, { template: { settings: { index } } }, 'profile (indices.*)');
 }
 
+/**
+ * The component template every data stream's index template is composed of: on
+ * Elasticsearch it names the ILM policy (when the profile has retention:); on OpenSearch it
+ * is empty, since ISM finds the indices by the policy's own ism_template.
+ */
+export function lifecycleTemplate(profile: Profile, engine: Engine): DesiredObject {
+  const body = engine === 'elasticsearch' && retentionOf(profile)
+    ? { template: { settings: { index: { lifecycle: { name: RETENTION_POLICY } } } }, _meta: { description: 'JPCERT APT log pack: the ILM policy of the data streams (retention: of the profile)' } }
+    : { template: {}, _meta: { description: 'JPCERT APT log pack: retention of the data streams (on OpenSearch an ISM policy with its own ism_template; empty without retention: in the profile)' } };
+  return object('component_template', `${NAME_PREFIX}-lifecycle`, body, 'profile (retention)');
+}
+
 export function requireKeys(doc: Record<string, unknown>, keys: string[], file: string): void {
   for (const k of keys) if (!(k in doc)) throw new ContentError(`${file}: missing "${k}"`);
 }
 
-export function loadDesiredObjects(root: string, profile: Profile): DesiredObject[] {
-  const objects: DesiredObject[] = [settingsTemplate(profile)];
+/** `engine` decides the one engine-specific object, the lifecycle component template. */
+export function loadDesiredObjects(root: string, profile: Profile, engine: Engine = 'opensearch'): DesiredObject[] {
+  const objects: DesiredObject[] = [settingsTemplate(profile), lifecycleTemplate(profile, engine)];
 
   for (const file of yamlFiles(path.join(root, 'mappings', 'component'))) {
     const doc = interpolate(readYaml(file), profile, file) as Record<string, unknown>;

@@ -71,6 +71,31 @@ export interface Profile {
   /** indicators received from outside: deploy loads them into the indicator index as the source
    *  "profile" (src/ioc), where PROXY-1, DNS-1 and G4 read them; `npm run ioc` adds feeds */
   indicators?: { ips: string[]; domains: string[]; urls: string[]; senders: string[]; attachment_names: string[]; subjects: string[] };
+  /** how long the data streams' backing indices are kept (ISM on OpenSearch, ILM on
+   *  Elasticsearch); without it deploy installs no policy and nothing is ever deleted */
+  retention?: Partial<RetentionSettings>;
+}
+
+export interface RetentionSettings {
+  /** days after rollover an index stays writable-and-hot; then it is made read-only */
+  hot_days: number;
+  /** days after rollover an index is deleted; at least 365 (the guide: keep a year) */
+  delete_after_days: number;
+  /** roll the write index over at the first of these (`30d`, `50gb`) */
+  rollover: { max_age?: string; max_primary_shard_size?: string };
+  /** a registered snapshot repository: each index is snapshotted when it leaves hot */
+  snapshot_repository?: string;
+}
+
+/** The JPCERT/CC guide: keep logs at least a year, about three months of it at hand. */
+export const RETENTION_DEFAULTS: RetentionSettings = { hot_days: 90, delete_after_days: 365, rollover: { max_age: '30d', max_primary_shard_size: '50gb' } };
+export const MIN_DELETE_AFTER_DAYS = 365;
+
+/** The profile's retention with its defaults, or undefined when the profile has none. */
+export function retentionOf(p: Profile): RetentionSettings | undefined {
+  if (!p.retention) return undefined;
+  const r = p.retention;
+  return { ...RETENTION_DEFAULTS, ...r, rollover: r.rollover ? { ...r.rollover } : { ...RETENTION_DEFAULTS.rollover } };
 }
 
 export interface NotifySettings {
@@ -93,7 +118,7 @@ export function parseHeaders(lines: string[] | undefined, file = 'profile'): Rec
 }
 
 /** The rules' settings with their defaults, for a profile that leaves them out. */
-export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices'>> = {
+export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices' | 'retention'>> = {
   business_hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '20:00' },
   holidays: [],
   maintenance_windows: [],
@@ -154,6 +179,7 @@ const SHAPE: Shape = {
   executable_extensions: 'string[]',
   indicators: { ips: 'string[]', domains: 'string[]', urls: 'string[]', senders: 'string[]', attachment_names: 'string[]', subjects: 'string[]' },
   notify: { webhook: 'string', webhook_headers: 'string[]', email: 'string[]', channel_id: 'string', dashboards_url: 'string' },
+  retention: { hot_days: 'number', delete_after_days: 'number', rollover: { max_age: 'string', max_primary_shard_size: 'string' }, snapshot_repository: 'string' },
 };
 
 function checkShape(value: unknown, shape: Shape, where: string, file: string): void {
@@ -198,7 +224,24 @@ export function validateProfile(p: Profile, file: string): Profile {
   parseHeaders(p.notify?.webhook_headers, file);
   if (p.notify?.webhook_headers?.length && !p.notify.webhook) throw new ContentError(`${file}: notify.webhook_headers without notify.webhook`);
   for (const cidr of p.networks?.internal ?? []) if (!isCidr(cidr)) throw new ContentError(`${file}: networks.internal: "${cidr}" is not an address range such as 10.0.0.0/8`);
+  validateRetention(p, file);
   return p;
+}
+
+function validateRetention(p: Profile, file: string): void {
+  const r = retentionOf(p);
+  if (!r) return;
+  const days = (key: 'hot_days' | 'delete_after_days', min: number, why: string) => {
+    if (!Number.isInteger(r[key]) || r[key] < min) throw new ContentError(`${file}: retention.${key} must be a whole number of days >= ${min}, got ${JSON.stringify(r[key])}`, why);
+  };
+  days('hot_days', 1, 'the days an index stays hot (searchable and fast) after it rolls over; the guide suggests about 90');
+  days('delete_after_days', MIN_DELETE_AFTER_DAYS, 'JPCERT/CC\'s guide asks to keep logs at least a year: 365 or more');
+  if (r.hot_days >= r.delete_after_days) throw new ContentError(`${file}: retention.hot_days (${r.hot_days}) must be less than retention.delete_after_days (${r.delete_after_days})`);
+  const { max_age, max_primary_shard_size } = r.rollover;
+  if (max_age === undefined && max_primary_shard_size === undefined) throw new ContentError(`${file}: retention.rollover needs max_age or max_primary_shard_size`, 'for example rollover: { max_age: 30d, max_primary_shard_size: 50gb }');
+  if (max_age !== undefined && !/^[1-9]\d*(d|h|m|s)$/.test(max_age)) throw new ContentError(`${file}: retention.rollover.max_age "${max_age}" is not a duration`, 'a whole number and a unit: d, h, m or s (30d, 12h)');
+  if (max_primary_shard_size !== undefined && !/^[1-9]\d*(b|kb|mb|gb|tb)$/.test(max_primary_shard_size)) throw new ContentError(`${file}: retention.rollover.max_primary_shard_size "${max_primary_shard_size}" is not a size`, 'a whole number and a unit: b, kb, mb, gb or tb (50gb)');
+  if (r.snapshot_repository !== undefined && !/^[a-z0-9][a-z0-9_.-]*$/.test(r.snapshot_repository)) throw new ContentError(`${file}: retention.snapshot_repository "${r.snapshot_repository}" is not a repository name`, 'the name of a repository registered with PUT _snapshot/<name> (lower case)');
 }
 
 function isCidr(s: string): boolean {

@@ -40,7 +40,7 @@ async function put(conn: Connection, o: DesiredObject): Promise<void> {
 
 /** Reads content and cluster, and says what would change. Changes nothing. */
 export async function planDeploy(conn: Connection, o: DeployOptions): Promise<Omit<DeployResult, 'applied'>> {
-  const desired = loadDesiredObjects(o.root, o.profile);
+  const desired = loadDesiredObjects(o.root, o.profile, conn.info.engine);
   const remote = await readRemoteState(conn);
   return { plan: makePlan(desired, remote, { prune: o.prune }), orphans: o.prune ? [] : orphans(desired, remote) };
 }

@@ -10,6 +10,7 @@ import { readMonitors } from '../../src/deploy/monitors.js';
 import { PACK_WEBHOOK_CHANNEL } from '../../src/rules/render/monitor.js';
 import { scheduleEveryMinute, webhookReceiver, type WebhookReceiver } from '../harness/alerting.js';
 import { adminConnection, adminEnv, clusterPlugins, ROOT, runCli, testCluster } from '../harness/cluster.js';
+import { createPackUser } from '../harness/users.js';
 
 /**
  * The live path with real parts (issue 13): Debian's rsyslog with omelasticsearch, run as a
@@ -183,6 +184,10 @@ async function waitForPort(port: number, ms: number): Promise<void> {
 async function startRsyslog(): Promise<void> {
   const c = testCluster();
   if (!c.caCert || !c.username || !c.password) throw new Error('the rsyslog test needs the secured test cluster (TLS, CA and user)');
+  // rsyslog ships as the pack's least-privilege shipper user (security/roles.yml), as a site's would
+  const admin = await adminConnection();
+  const shipper = await createPackUser(admin, 'shipper');
+  await admin.close();
   dir = await mkdtemp(path.join(tmpdir(), 'pack-rsyslog-'));
   await mkdir(path.join(dir, 'work'));
   relay = await tcpRelay(new URL(c.url));
@@ -196,8 +201,8 @@ async function startRsyslog(): Promise<void> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     JPCERT_ES_SERVER: `https://127.0.0.1:${relay.port}`,
-    JPCERT_ES_USER: c.username,
-    JPCERT_ES_PASSWORD: c.password,
+    JPCERT_ES_USER: shipper.username,
+    JPCERT_ES_PASSWORD: shipper.password,
     JPCERT_ES_CA: c.caCert,
     JPCERT_PORT_SYSLOG: String(ports.syslog),
     JPCERT_PORT_NETSCREEN: String(ports.netscreen),

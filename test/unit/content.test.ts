@@ -81,7 +81,7 @@ describe('loadDesiredObjects on the repository content', () => {
 
   it('index template composes the pack components and uses the final pipeline', () => {
     const logs = objects.find((o) => o.name === 'jpcert-logs');
-    expect(logs?.body.composed_of).toEqual(['jpcert-ecs-base', 'jpcert-settings']);
+    expect(logs?.body.composed_of).toEqual(['jpcert-ecs-base', 'jpcert-settings', 'jpcert-lifecycle']);
     expect(logs?.body.template).toEqual({ settings: { index: { final_pipeline: 'jpcert-common-final' } } });
   });
 
@@ -111,8 +111,16 @@ describe('loadDesiredObjects on a temporary content tree', () => {
     return file;
   }
 
-  it('returns only the settings template for an empty tree', () => {
-    expect(loadDesiredObjects(root, DEFAULT_PROFILE).map((o) => o.name)).toEqual(['jpcert-settings']);
+  it('returns only the settings and lifecycle templates for an empty tree', () => {
+    expect(loadDesiredObjects(root, DEFAULT_PROFILE).map((o) => o.name)).toEqual(['jpcert-settings', 'jpcert-lifecycle']);
+  });
+
+  it('names the ILM policy in the lifecycle template on Elasticsearch with retention:, and only there', () => {
+    const lifecycle = (p: typeof DEFAULT_PROFILE, e: 'opensearch' | 'elasticsearch') => loadDesiredObjects(root, p, e).find((o) => o.name === 'jpcert-lifecycle')!.body.template;
+    const retained = { ...DEFAULT_PROFILE, retention: {} };
+    expect(lifecycle(retained, 'elasticsearch')).toEqual({ settings: { index: { lifecycle: { name: 'jpcert-retention' } } } });
+    expect(lifecycle(retained, 'opensearch')).toEqual({});
+    expect(lifecycle(DEFAULT_PROFILE, 'elasticsearch')).toEqual({});
   });
 
   it('names pipelines <source> for default.yml and <source>-<file> otherwise, sorted, ignoring non-.yml files', () => {
@@ -120,7 +128,7 @@ describe('loadDesiredObjects on a temporary content tree', () => {
     write('pipelines/squid/access.yml', 'description: d\nprocessors: []\n');
     write('pipelines/bind/default.yml', 'description: d\nprocessors: []\n');
     write('pipelines/bind/README.md', 'not content');
-    expect(loadDesiredObjects(root, DEFAULT_PROFILE).map((o) => o.name)).toEqual(['jpcert-settings', 'jpcert-bind', 'jpcert-squid-access', 'jpcert-squid']);
+    expect(loadDesiredObjects(root, DEFAULT_PROFILE).map((o) => o.name)).toEqual(['jpcert-settings', 'jpcert-lifecycle', 'jpcert-bind', 'jpcert-squid-access', 'jpcert-squid']);
   });
 
   it('reports a missing required key with the file', () => {
@@ -160,10 +168,10 @@ describe('loadDesiredObjects on a temporary content tree', () => {
     write('pipelines/fw/default.yml', 'description: d\nprocessors: []\non_failure: !on_failure\n  first: [{ set: { tag: a, field: x, value: 1 } }]\n');
     write('mappings/source-template.yml', 'index_patterns: ["${profile.indices.prefix}-jpcert.${source.name}-*"]\ncomposed_of: ["jpcert-${source.name}"]\n_meta: { description: "pack, ${source.title}" }\n');
     const objects = loadDesiredObjects(root, DEFAULT_PROFILE);
-    expect(objects.map((o) => `${o.kind}/${o.name}`)).toEqual(['component_template/jpcert-settings', 'component_template/jpcert-fw', 'ingest_pipeline/jpcert-fw', 'index_template/jpcert-fw']);
-    expect((objects[1]!.body as any).template.mappings.properties).toEqual({ source: { properties: { ip: { type: 'ip' } } }, fw: { properties: { rule: { type: 'keyword' }, bytes: { type: 'long', index: false } } } });
-    expect(objects[3]!.body).toEqual({ index_patterns: ['logs-jpcert.fw-*'], composed_of: ['jpcert-fw'], _meta: { description: 'pack, Test firewall' } });
-    const onFailure = (objects[2]!.body as any).on_failure as Array<Record<string, any>>;
+    expect(objects.map((o) => `${o.kind}/${o.name}`)).toEqual(['component_template/jpcert-settings', 'component_template/jpcert-lifecycle', 'component_template/jpcert-fw', 'ingest_pipeline/jpcert-fw', 'index_template/jpcert-fw']);
+    expect((objects[2]!.body as any).template.mappings.properties).toEqual({ source: { properties: { ip: { type: 'ip' } } }, fw: { properties: { rule: { type: 'keyword' }, bytes: { type: 'long', index: false } } } });
+    expect(objects[4]!.body).toEqual({ index_patterns: ['logs-jpcert.fw-*'], composed_of: ['jpcert-fw'], _meta: { description: 'pack, Test firewall' } });
+    const onFailure = (objects[3]!.body as any).on_failure as Array<Record<string, any>>;
     expect(onFailure.map((p) => Object.values(p)[0].tag)).toEqual([
       'set_pipeline_error_kind', 'a', 'set_event_dataset_on_failure', 'set_observer_type_on_failure', 'append_pipeline_error_message', 'set_timestamp_on_failure', 'remove_tmp_on_failure', 'pipeline_common_final_on_failure',
     ]);

@@ -28,6 +28,9 @@ const BODY_TYPES = {
   /** the watch body exactly as the specification types it, to show the gap below is still there */
   watchAsSpecified: 'WatchFields',
   query: 'T.QueryDslQueryContainer',
+  ilmPolicy: 'Pick<T.IlmPutLifecycleRequest, "policy">',
+  slmPolicy: 'Pick<T.SlmPutLifecycleRequest, "config" | "name" | "repository" | "retention" | "schedule">',
+  role: 'Pick<T.SecurityPutRoleRequest, "applications" | "cluster" | "global" | "indices" | "remote_indices" | "remote_cluster" | "metadata" | "run_as" | "description" | "transient_metadata">',
 } as const;
 
 /**

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadDesiredObjects, type ObjectKindName } from '../../src/content/load.js';
 import { loadProfile, type Profile } from '../../src/content/profile.js';
 import { kindOf } from '../../src/deploy/kinds.js';
+import { ilmPolicy, slmPolicy } from '../../src/deploy/retention.js';
+import { elasticsearchRole, loadRoles } from '../../src/deploy/roles.js';
+import { retentionOf } from '../../src/content/profile.js';
 import { PACK_ROOT } from '../../src/paths.js';
 import { compileRules } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
@@ -30,7 +34,7 @@ const PROFILES: Array<[string, Profile]> = (() => {
   ];
 })();
 
-type Kind = ObjectKindName | 'watch' | 'rule query' | 'saved search query';
+type Kind = ObjectKindName | 'watch' | 'rule query' | 'saved search query' | 'ILM policy' | 'SLM policy' | 'role';
 
 function packItems(): Array<CheckItem & { kind: Kind }> {
   const items: Array<CheckItem & { kind: Kind }> = [];
@@ -43,10 +47,18 @@ function packItems(): Array<CheckItem & { kind: Kind }> {
   };
   const rules = loadRules(PACK_ROOT);
   for (const [profileName, profile] of PROFILES) {
-    for (const o of loadDesiredObjects(PACK_ROOT, profile)) {
+    for (const o of loadDesiredObjects(PACK_ROOT, profile, 'elasticsearch')) {
       const source = path.isAbsolute(o.source) ? path.relative(PACK_ROOT, o.source) : o.source;
       add(o.kind, o.name, BODY_OF[o.kind], kindOf(o.kind).withMarker(o), `${source}, profile ${profileName}`);
     }
+    const retention = retentionOf(profile);
+    if (retention) {
+      add('ILM policy', 'jpcert-retention', 'ilmPolicy', ilmPolicy(retention), `retention of profile ${profileName}`);
+      const slm = slmPolicy(profile, { ...retention, snapshot_repository: 'backups' });
+      add('SLM policy', 'jpcert-retention', 'slmPolicy', slm, `retention of profile ${profileName}, with a snapshot repository`);
+      add('ILM policy', 'jpcert-retention', 'ilmPolicy', ilmPolicy({ ...retention, snapshot_repository: 'backups' }), `retention of profile ${profileName}, with a snapshot repository`);
+    }
+    for (const role of loadRoles(PACK_ROOT, profile)) add('role', role.name, 'role', elasticsearchRole(role), `security/roles.yml, profile ${profileName}`);
     const compiled = compileRules(rules, profile);
     for (const r of compiled.rules) {
       const where = `${path.relative(PACK_ROOT, r.file)}, profile ${profileName}`;
@@ -142,6 +154,30 @@ describe(`the pack against the Elasticsearch specification types (@elastic/elast
     expect(count('watch')).toBeGreaterThanOrEqual(rules);
     expect(count('rule query')).toBeGreaterThanOrEqual(rules);
     expect(count('saved search query')).toBeGreaterThanOrEqual(rules);
+    // the example profile has retention:, the default has none
+    expect(count('ILM policy')).toBe(2);
+    expect(count('SLM policy')).toBe(1);
+    expect(count('role')).toBe(3);
+    const lifecycle = items.filter((i) => i.kind === 'component_template' && i.label.startsWith('component_template jpcert-lifecycle'));
+    expect(lifecycle.map((i) => JSON.stringify(i.value))).toContainEqual(expect.stringContaining('"lifecycle":{"name":"jpcert-retention"}'));
+  });
+
+  // the specification types privilege names as `'all' | ... | string`, so the compiler takes any
+  // name: each one the roles use must be one the specification lists by name
+  it('names only cluster and index privileges the specification lists', () => {
+    const types = readFileSync(path.join(PACK_ROOT, 'node_modules/@elastic/elasticsearch/lib/api/types.d.ts'), 'utf8');
+    const listed = (type: string) => new Set([...(new RegExp(`export type ${type} = ([^;]+);`).exec(types)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]));
+    const cluster = listed('SecurityClusterPrivilege');
+    const index = listed('SecurityIndexPrivilege');
+    expect(cluster.size).toBeGreaterThan(20);
+    const unknown: string[] = [];
+    for (const role of loadRoles(PACK_ROOT, PROFILES[0]![1])) {
+      const es = elasticsearchRole(role) as { cluster?: string[]; indices?: Array<{ privileges: string[] }> };
+      for (const c of es.cluster ?? []) if (!cluster.has(c)) unknown.push(`${role.name}: cluster privilege ${c}`);
+      for (const i of es.indices ?? []) for (const p of i.privileges) if (!index.has(p)) unknown.push(`${role.name}: index privilege ${p}`);
+    }
+    expect(unknown).toEqual([]);
+    expect(index.has('create_doc')).toBe(true);
   });
 
   it('finds no option, processor or query that Elasticsearch does not know', () => {
