@@ -31,6 +31,8 @@
  *   - video meetings whose media goes directly to the internet (allowed, large).
  */
 
+import { seededRandom as rng } from '../random.js';
+
 export const SOURCES = ['postfix', 'netscreen', 'squid', 'bind', 'windows'] as const;
 export type Source = (typeof SOURCES)[number];
 
@@ -122,17 +124,6 @@ const PARTNERS = ['torihiki.example.ne.jp', 'kyoryoku.example.co.jp', 'unyu.exam
 const SURNAMES = ['sato', 'suzuki', 'takahashi', 'tanaka', 'ito', 'watanabe', 'yamamoto', 'nakamura', 'kobayashi', 'kato', 'yoshida', 'yamada', 'sasaki', 'yamaguchi', 'matsumoto', 'inoue', 'kimura', 'hayashi', 'shimizu', 'yamazaki', 'mori', 'abe', 'ikeda', 'hashimoto', 'yamashita', 'ishikawa', 'nakajima', 'maeda', 'fujita', 'ogawa'];
 const GIVEN = ['hiroshi', 'yuki', 'takashi', 'akiko', 'kenji', 'naoko', 'daisuke', 'mai', 'shota', 'emi', 'ryo', 'kana', 'taro', 'haruka', 'makoto', 'ayumi', 'satoshi', 'megumi', 'koji', 'yui'];
 
-/** mulberry32: a small, fast, seeded generator */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pc {
   i: number;

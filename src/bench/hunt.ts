@@ -8,6 +8,7 @@ import { ingest } from '../ingest/ingest.js';
 import type { SourceName } from '../ingest/detect.js';
 import { compileRules, type CompiledRule } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
+import { seededRandom as rng } from '../random.js';
 
 /**
  * `npm run bench -- hunt`: the retro-hunt on a synthetic corpus loaded with the loader.
@@ -33,17 +34,6 @@ const SHARES: Array<[SourceName, number]> = [
   ['postfix', 0.03],
 ];
 
-/** a small deterministic generator (mulberry32) so that every run builds the same corpus */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const p2 = (n: number) => String(n).padStart(2, '0');

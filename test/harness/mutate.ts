@@ -3,17 +3,8 @@
  * processors it stands in for: deterministic for a seed, so that a failure can be replayed.
  */
 
-/** mulberry32: a small seeded PRNG, enough for picking test inputs */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from '../../src/random.js';
+import { seededRandom as prng } from '../../src/random.js';
 
 /** characters that mean something to the log formats here, plus a tab and a non-ASCII letter */
 const INSERTS = [' ', ' ', '\t', ':', '#', '(', ')', '[', ']', '-', '+', '.', '/', '@', '"', '0', '9', 'a', 'Z', 'é'];
