@@ -16,6 +16,7 @@ import { STDIN } from '../ingest/bytes.js';
 import { stateRoot } from '../paths.js';
 import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
 import { parseInteger } from './run.js';
+import { DEFAULT_BULK_BYTES, DEFAULT_CONCURRENCY } from '../ingest/bulk.js';
 
 export interface IngestFlags extends ConnectionFlags {
   source?: SourceName;
@@ -50,8 +51,8 @@ export function addIngestFlags(cmd: Command): Command {
     .option('--time-zone <zone>', 'IANA zone of time stamps that carry none (default: the profile\'s)')
     .option('--namespace <name>', 'data stream namespace: <prefix>-jpcert.<source>-<namespace>', 'default')
     .option('--profile <file>', 'site profile (YAML): index prefix, time zone')
-    .option('--bulk-mb <n>', 'bulk request size in MiB', parseNumber('--bulk-mb'), 5)
-    .option('--concurrency <n>', 'bulk requests in flight', parseInteger('--concurrency'), 2)
+    .option('--bulk-mb <n>', 'bulk request size in MiB', parseNumber('--bulk-mb'), DEFAULT_BULK_BYTES / 1048576)
+    .option('--concurrency <n>', 'bulk requests in flight', parseInteger('--concurrency'), DEFAULT_CONCURRENCY)
     .option('--retry-for <seconds>', 'keep retrying this long while the cluster takes nothing', parseInteger('--retry-for'), 600)
     .option('--dry-run', 'send a sample of each input through the pipeline (_simulate) and print the documents; index nothing');
 }
