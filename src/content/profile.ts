@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import ipaddr from 'ipaddr.js';
 import YAML from 'yaml';
 import { ContentError, UsageError } from '../errors.js';
+import { PACK_ROOT } from '../paths.js';
 
 /**
  * Site settings (`--profile FILE`): what differs from one organisation to the next, as the
@@ -47,6 +49,16 @@ export interface Profile {
   };
   /** domains used for business, left out of the beacon check */
   business_domains?: string[];
+  /** the organisation itself: its own mail and web domains (MAIL-1 weighs a header From
+   *  claiming one of them) */
+  organization?: { domains: string[] };
+  /** software that talks to the internet by itself (updates, PKI, telemetry, Office, AV):
+   *  its User-Agent patterns and destination domains. Added to the pack's own list
+   *  (profiles/pack-defaults.yml) unless `use_pack_defaults` is false */
+  software?: { user_agents: string[]; domains: string[]; use_pack_defaults?: boolean };
+  /** hosts with a known role: servers (addresses or names that authenticate many users,
+   *  judged against their own history) and hosts left on around the clock */
+  hosts?: { servers: string[]; always_on: string[] };
   thresholds?: {
     /** bytes of one client to one destination in a window that count as "large" */
     large_bytes: number;
@@ -60,6 +72,9 @@ export interface Profile {
     beacon_days: number;
     /** distinct internal hosts or ports one internal source may touch in a window */
     scan_targets: number;
+    /** a destination or User-Agent seen from at least this many distinct internal clients in
+     *  the window is the organisation's normal, not one PC's beacon (prevalence) */
+    common_clients: number;
   };
   /** attachment file name extensions treated as executable (lower case, no dot) */
   executable_extensions?: string[];
@@ -128,13 +143,65 @@ export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices' | 'ret
   browsers: { user_agents: ['Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/*', 'Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/* Edg/*', 'Mozilla/5.0 (Windows NT *; rv:*) Gecko/* Firefox/*'] },
   accounts: { admins: [], privileged: [] },
   business_domains: [],
-  thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 40, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20 },
+  organization: { domains: [] },
+  software: { user_agents: [], domains: [], use_pack_defaults: true },
+  hosts: { servers: [], always_on: [] },
+  thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 40, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20, common_clients: 5 },
   executable_extensions: ['exe', 'scr', 'com', 'pif', 'bat', 'cmd', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'lnk', 'ps1', 'jar', 'msi', 'dll', 'cpl', 'iso', 'img'],
   indicators: { ips: [], domains: [], urls: [], senders: [], attachment_names: [], subjects: [] },
   notify: {},
 };
 
-/** A profile with every rule setting filled in from RULE_DEFAULTS. */
+/** One entry of the pack's default lists, with the reason it is there (both languages). */
+export interface PackDefaultEntry {
+  value: string;
+  reason: { en: string; ja: string };
+}
+
+/** The lists the pack ships (profiles/pack-defaults.yml): well-known infrastructure every Windows network talks to. */
+export interface PackDefaults {
+  software: { user_agents: PackDefaultEntry[]; domains: PackDefaultEntry[] };
+}
+
+export const PACK_DEFAULTS_FILE = path.join(PACK_ROOT, 'profiles', 'pack-defaults.yml');
+let packDefaultsCache: PackDefaults | undefined;
+
+/** Reads profiles/pack-defaults.yml once; every entry must carry a value and a reason in both languages. */
+export function packDefaults(file = PACK_DEFAULTS_FILE): PackDefaults {
+  if (file === PACK_DEFAULTS_FILE && packDefaultsCache) return packDefaultsCache;
+  let raw: unknown;
+  try {
+    raw = YAML.parse(readFileSync(file, 'utf8')) ?? {};
+  } catch (err) {
+    throw new ContentError(`${file} cannot be read as YAML: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const out: PackDefaults = { software: { user_agents: [], domains: [] } };
+  const sw = (raw as { software?: Record<string, unknown> }).software ?? {};
+  for (const key of ['user_agents', 'domains'] as const) {
+    const list = sw[key] ?? [];
+    if (!Array.isArray(list)) throw new ContentError(`${file}: software.${key} must be a list`);
+    list.forEach((e: unknown, i) => {
+      const entry = e as Partial<PackDefaultEntry> | null;
+      if (!entry || typeof entry.value !== 'string' || !entry.value || typeof entry.reason?.en !== 'string' || typeof entry.reason?.ja !== 'string' || !entry.reason.en || !entry.reason.ja) {
+        throw new ContentError(`${file}: software.${key}[${i}] must be { value, reason: { en, ja } } with every part filled in`);
+      }
+      out.software[key].push({ value: entry.value, reason: { en: entry.reason.en, ja: entry.reason.ja } });
+    });
+  }
+  if (file === PACK_DEFAULTS_FILE) packDefaultsCache = out;
+  return out;
+}
+
+/** The profile's software lists with the pack's own defaults in front (unless it turns them off). */
+function softwareWithDefaults(p: Profile): Required<NonNullable<Profile['software']>> {
+  const own = { ...RULE_DEFAULTS.software, ...p.software };
+  const usePack = own.use_pack_defaults !== false;
+  const pack = usePack ? packDefaults().software : { user_agents: [], domains: [] };
+  const merge = (a: PackDefaultEntry[], b: string[]) => [...new Set([...a.map((e) => e.value), ...b])];
+  return { user_agents: merge(pack.user_agents, own.user_agents), domains: merge(pack.domains, own.domains), use_pack_defaults: usePack };
+}
+
+/** A profile with every rule setting filled in from RULE_DEFAULTS (and the pack's default lists). */
 export function withRuleDefaults(p: Profile): Required<Profile> {
   const d = RULE_DEFAULTS;
   return {
@@ -148,6 +215,9 @@ export function withRuleDefaults(p: Profile): Required<Profile> {
     browsers: { ...d.browsers, ...p.browsers },
     accounts: { ...d.accounts, ...p.accounts },
     business_domains: p.business_domains ?? d.business_domains,
+    organization: { ...d.organization, ...p.organization },
+    software: softwareWithDefaults(p),
+    hosts: { ...d.hosts, ...p.hosts },
     thresholds: { ...d.thresholds, ...p.thresholds },
     executable_extensions: p.executable_extensions ?? d.executable_extensions,
     indicators: { ...d.indicators, ...p.indicators },
@@ -160,7 +230,7 @@ export const DEFAULT_PROFILE: Profile = {
   indices: { prefix: 'logs', number_of_shards: 1 },
 };
 
-type Leaf = 'string' | 'number' | 'string[]';
+type Leaf = 'string' | 'number' | 'boolean' | 'string[]';
 type Shape = { [key: string]: Leaf | Shape | [Shape] };
 const RANGE: Shape = { days: 'string[]', start: 'string', end: 'string' };
 const SHAPE: Shape = {
@@ -175,7 +245,10 @@ const SHAPE: Shape = {
   browsers: { user_agents: 'string[]' },
   accounts: { admins: [{ name: 'string', hosts: 'string[]' }], privileged: 'string[]' },
   business_domains: 'string[]',
-  thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number' },
+  organization: { domains: 'string[]' },
+  software: { user_agents: 'string[]', domains: 'string[]', use_pack_defaults: 'boolean' },
+  hosts: { servers: 'string[]', always_on: 'string[]' },
+  thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number', common_clients: 'number' },
   executable_extensions: 'string[]',
   indicators: { ips: 'string[]', domains: 'string[]', urls: 'string[]', senders: 'string[]', attachment_names: 'string[]', subjects: 'string[]' },
   notify: { webhook: 'string', webhook_headers: 'string[]', email: 'string[]', channel_id: 'string', dashboards_url: 'string' },

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PROFILE, loadProfile, profileValue, RULE_DEFAULTS, withRuleDefaults } from '../../src/content/profile.js';
+import { DEFAULT_PROFILE, loadProfile, packDefaults, profileValue, RULE_DEFAULTS, withRuleDefaults } from '../../src/content/profile.js';
 import { PACK_ROOT } from '../../src/paths.js';
 import { ContentError, ExitCode, UsageError } from '../../src/errors.js';
 
@@ -164,5 +164,39 @@ describe('the settings the rules need', () => {
   ])('%s is refused, naming the setting', (name, text, message) => {
     const file = profileFile(name, text);
     expect(() => loadProfile(file)).toThrow(`${file}: ${message}`);
+  });
+});
+
+describe('the pack\'s default lists (profiles/pack-defaults.yml)', () => {
+  it('gives every entry a reason in English and Japanese', () => {
+    const d = packDefaults();
+    expect(d.software.domains.length).toBeGreaterThan(0);
+    expect(d.software.user_agents.length).toBeGreaterThan(0);
+    for (const e of [...d.software.domains, ...d.software.user_agents]) {
+      expect(e.reason.en.length).toBeGreaterThan(10);
+      expect(e.reason.ja).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+    }
+    for (const e of d.software.domains) expect(e.value).toMatch(/^[a-z0-9.-]+$/);
+  });
+
+  it('refuses an entry without its reason, naming it', () => {
+    const file = profileFile('bad-defaults.yml', 'software:\n  domains:\n    - value: example.com\n      reason: { en: because }\n');
+    expect(() => packDefaults(file)).toThrow(`${file}: software.domains[0] must be { value, reason: { en, ja } } with every part filled in`);
+  });
+
+  it('adds the profile\'s software entries to the pack\'s, or uses them alone with use_pack_defaults: false', () => {
+    const pack = packDefaults().software.domains.map((e) => e.value);
+    const merged = withRuleDefaults({ ...DEFAULT_PROFILE, software: { user_agents: [], domains: ['vendor.example'] } }).software;
+    expect(merged.domains).toEqual([...pack, 'vendor.example']);
+    expect(withRuleDefaults(DEFAULT_PROFILE).software.domains).toEqual(pack);
+    const own = withRuleDefaults({ ...DEFAULT_PROFILE, software: { user_agents: ['MyAgent/*'], domains: ['vendor.example'], use_pack_defaults: false } }).software;
+    expect(own).toEqual({ user_agents: ['MyAgent/*'], domains: ['vendor.example'], use_pack_defaults: false });
+  });
+
+  it('reads the new sections from a profile file and refuses a wrong type', () => {
+    const p = loadProfile(profileFile('roles.yml', 'organization: { domains: [midori.example.jp] }\nhosts: { servers: [FS01], always_on: [10.0.0.9] }\nsoftware: { use_pack_defaults: false }\n'));
+    expect(withRuleDefaults(p).hosts).toEqual({ servers: ['FS01'], always_on: ['10.0.0.9'] });
+    const bad = profileFile('bad-bool.yml', 'software: { use_pack_defaults: "no" }\n');
+    expect(() => loadProfile(bad)).toThrow(`${bad}: "software.use_pack_defaults" must be a boolean, got "no"`);
   });
 });
