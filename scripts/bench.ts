@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchHunt, huntBenchTable } from '../src/bench/hunt.js';
-import { benchIngest, ingestTable } from '../src/bench/ingest.js';
+import { benchIngest, benchIngestBytes, ingestTable, parseByteSize, streamTable } from '../src/bench/ingest.js';
 import { benchNoise, noiseTable } from '../src/bench/noise.js';
 import { benchPipelines, benchTable, fileTable, pipelineTable, splitTable } from '../src/bench/pipelines.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../src/cli/connection-flags.js';
 import { pluginSpecs } from '../src/cli/plugin-flags.js';
 import { parseInteger, runCli } from '../src/cli/run.js';
+import { UsageError } from '../src/errors.js';
 import { connect } from '../src/cluster/connection.js';
 import { loadProfile } from '../src/content/profile.js';
 import { installPack } from '../src/deploy/deploy.js';
@@ -22,6 +23,8 @@ interface Flags extends ConnectionFlags {
   files: boolean;
   source?: string[];
   lines: number;
+  bytes?: number;
+  timeLimit?: number;
   pcs: number;
   start: string;
   days: number;
@@ -46,6 +49,14 @@ const program = addConnectionFlags(new Command('bench').description('Benchmarks;
   .addOption(new Option('--source <name...>', 'only these sources'))
   .option('--no-files', 'pipelines: skip the pass over each benchmark corpus file on its own')
   .option('--lines <n>', 'ingest: lines of synthetic log per source', parseInteger('--lines'), 200_000)
+  .option('--bytes <size>', 'ingest: instead of the three-way race, one load of this much generated log (e.g. 5g) piped into the loader\'s standard input, with its memory over the run', (v: string) => {
+    try {
+      return parseByteSize(v);
+    } catch (e) {
+      throw new UsageError(`--bytes: ${(e as Error).message}`);
+    }
+  })
+  .option('--time-limit <minutes>', 'ingest --bytes: stop generating after this many minutes and report the size that was loaded', parseInteger('--time-limit'))
   .option('--pcs <n>', 'noise: PCs of the benign week\'s office (200 is the office of issue 14; the tests use 20)', parseInteger('--pcs'), 200)
   .option('--start <date>', 'noise: first local day of the benign week (YYYY-MM-DD)', '2026-11-09')
   .option('--days <n>', 'noise: days of the benign week', parseInteger('--days'), 7)
@@ -118,6 +129,25 @@ program.action(async (suite: string, flags: Flags) => {
         return;
       }
       await installPack(conn, PACK_ROOT, loadProfile());
+      if (suite === 'ingest' && flags.bytes !== undefined) {
+        const source = flags.source?.[0] ?? 'squid';
+        err(`ingest: ${flags.bytes} bytes of generated ${source} log through the loader's standard input`);
+        const r = await benchIngestBytes(conn, {
+          bytes: flags.bytes,
+          source,
+          root: PACK_ROOT,
+          connection: connectionOptions(flags, url),
+          env: Object.fromEntries(Object.entries({ PACK_USERNAME: flags.username, PACK_PASSWORD: flags.password, PACK_CA_CERT: flags.caCert }).filter((e): e is [string, string] => e[1] !== undefined)),
+          log: err,
+          ...(flags.timeLimit !== undefined ? { timeLimitMs: flags.timeLimit * 60_000 } : {}),
+        });
+        process.stdout.write(`engine: ${conn.info.engine} ${conn.info.version}${r.cut ? `; cut by --time-limit ${flags.timeLimit} at ${r.bytes} of ${flags.bytes} bytes` : ''}\n${streamTable(r)}\n`);
+        process.stdout.write(
+          'npm run ingest -- --source ' + source + ' - fed by a generator (the benchmark lines repeated); RSS: the loader process\'s resident memory from /proc\n' +
+            '(peak: VmHWM over the whole run; at N%: VmRSS when N% of the bytes had been handed to it).\n',
+        );
+        return;
+      }
       if (suite === 'ingest') {
         const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
         try {

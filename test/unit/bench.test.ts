@@ -123,3 +123,16 @@ describe('the lines a source is measured on', () => {
     expect(benchLines(root, 'none')).toEqual([]);
   });
 });
+
+describe('the ingest bench --bytes size', () => {
+  it('reads bytes and binary units, and refuses what is not a size', async () => {
+    const { parseByteSize } = await import('../../src/bench/ingest.js');
+    expect(parseByteSize('5g')).toBe(5 * 1024 ** 3);
+    expect(parseByteSize('1.5G')).toBe(1.5 * 1024 ** 3);
+    expect(parseByteSize('500m')).toBe(500 * 1024 ** 2);
+    expect(parseByteSize('200KiB')).toBe(200 * 1024);
+    expect(parseByteSize('1234')).toBe(1234);
+    expect(() => parseByteSize('5 gigs')).toThrow(/not a size/);
+    expect(() => parseByteSize('-1g')).toThrow(/not a size/);
+  });
+});
