@@ -9,7 +9,7 @@ import { parseTime } from '../hunt/hunt.js';
 import { stateRoot } from '../paths.js';
 import { unifiedDiff } from '../tune/diff.js';
 import { applyEdits } from '../tune/profile-edit.js';
-import { knowsPartnerDomains, TUNE_DEFAULTS, tune, type TuneResult } from '../tune/tune.js';
+import { knowsPartnerDomains, knowsSoftwareAddresses, TUNE_DEFAULTS, tune, type TuneResult } from '../tune/tune.js';
 import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
 
 export interface TuneFlags extends ConnectionFlags {
@@ -68,6 +68,7 @@ const KEY_TITLES: Record<string, string> = {
   'organization.partner_domains': 'organization.partner_domains (取引先のメールドメイン / partners\' mail domains)',
   business_domains: 'business_domains (業務で利用するドメイン / domains used for business)',
   'software.domains': 'software.domains (ソフトウエアの通信先 / domains software calls by itself)',
+  'software.addresses': 'software.addresses (直接通信する宛先 / destinations reached directly, not through the proxy)',
   'software.user_agents': 'software.user_agents (ソフトウエアのUser-Agent / non-browser User-Agents)',
   'hosts.servers': 'hosts.servers (多数の利用者を認証するサーバ / hosts that authenticate many users)',
   'hosts.always_on': 'hosts.always_on (夜間も稼働する端末 / hosts left on overnight)',
@@ -80,7 +81,7 @@ export function renderSummary(r: TuneResult, profileName: string): string {
   const lines = [
     `tune ${r.from} - ${r.to}${r.namespace ? ` (namespace ${r.namespace})` : ''}: ${r.activeClients} clients in the proxy log, ${r.businessDays.length} business days with proxy data, ${r.nights.length} nights with off-hours data`,
     `  prevalent = >= ${s.minClients} distinct clients; most = ${Math.round(s.share * 100)}%; server = >= ${s.serverUsers} users a day; on at night = >= ${s.nightHours} off-hours hours`,
-    ...Object.entries(KEY_TITLES).filter(([k]) => k !== 'organization.partner_domains' || knowsPartnerDomains()).map(([k, t]) => `  ${String(count(k)).padStart(4)}  ${t}`),
+    ...Object.entries(KEY_TITLES).filter(([k]) => (k !== 'organization.partner_domains' || knowsPartnerDomains()) && (k !== 'software.addresses' || knowsSoftwareAddresses())).map(([k, t]) => `  ${String(count(k)).padStart(4)}  ${t}`),
     ...r.proposals.filter((p) => p.key.startsWith('thresholds.')).map((p) => `  ${p.key}: ${String(p.value)} (${p.evidence})`),
     ...r.notes.map((n) => `  note: ${n}`),
     r.proposals.length ? `proposed changes to ${profileName} (nothing is applied; review, then deploy with the edited profile):` : `no changes proposed for ${profileName}`,

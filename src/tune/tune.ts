@@ -38,6 +38,9 @@ import { groupUserAgents } from './user-agents.js';
  * - organization.partner_domains (when the profile has the key): registered domains whose
  *   own mail (header From and envelope sender in the same registered domain) reaches the
  *   organisation on most business days (partnerProposals).
+ * - software.addresses (when the profile has the key): external addresses internal clients
+ *   reach directly through the firewall, from many clients on most business days
+ *   (addressProposals).
  * - thresholds.common_clients: lowered when the clients typically active at night are too few
  *   to ever make a destination "common" at night (fewer than twice the threshold); proposed
  *   as half of them, at least 2.
@@ -68,7 +71,7 @@ export interface TuneOptions {
 
 export const TUNE_DEFAULTS = { share: 0.6, serverUsers: 10, nightHours: 3, softwareShare: 0.5, minClientsFloor: 5, minClientsRatio: 0.1 } as const;
 
-export type ProposalKey = 'organization.partner_domains' | 'business_domains' | 'software.domains' | 'software.user_agents' | 'hosts.servers' | 'hosts.always_on' | 'thresholds.common_clients' | 'thresholds.many_auth';
+export type ProposalKey = 'organization.partner_domains' | 'software.addresses' | 'business_domains' | 'software.domains' | 'software.user_agents' | 'hosts.servers' | 'hosts.always_on' | 'thresholds.common_clients' | 'thresholds.many_auth';
 
 export interface Proposal extends ProfileEdit {
   key: ProposalKey;
@@ -319,7 +322,7 @@ async function userAgentProposals(ctx: Ctx, o: Settings): Promise<Proposal[]> {
       out.push({
         key: 'software.user_agents',
         value: g.pattern,
-        evidence: `${clients} clients, ${days} days, ${g.uas.length} User-Agent${g.uas.length > 1 ? 's' : ''}${g.uas.length > 1 || sample !== g.pattern ? `, e.g. "${sample}"` : ''}`,
+        evidence: `${clients} client${clients === 1 ? '' : 's'}, ${days} day${days === 1 ? '' : 's'}, ${g.uas.length} User-Agent${g.uas.length > 1 ? 's' : ''}${g.uas.length > 1 || sample !== g.pattern ? `, e.g. "${sample}"` : ''}`,
         data: { clients, days, userAgents: g.uas.length, sample, requests: b.doc_count },
       });
     });
@@ -523,6 +526,67 @@ async function partnerProposals(ctx: Ctx, o: Settings, notes: string[]): Promise
   return out.sort((a, b) => (b.data.mails as number) - (a.data.mails as number));
 }
 
+// ------------------------------------------------------------------ direct destinations
+
+/** Whether this pack's profile has software.addresses (destinations PCs reach directly by design; added with the G2 precision work). */
+export function knowsSoftwareAddresses(): boolean {
+  return 'addresses' in (RULE_DEFAULTS.software as Record<string, unknown>);
+}
+
+/**
+ * software.addresses: external addresses that internal clients reach directly through the
+ * firewall (sessions allowed from an internal to an external zone, the proxy's own left out)
+ * from at least `minClients` distinct clients on at least `share` of the business days with
+ * such sessions: conferencing media relays and the like. An address already covered (the
+ * profile's and the pack's ranges), internal, or listed as an indicator is not proposed.
+ */
+async function addressProposals(ctx: Ctx, o: Settings, notes: string[]): Promise<Proposal[]> {
+  const p = ctx.profile;
+  const covered = ((p.software as Record<string, unknown>).addresses as string[] | undefined) ?? [];
+  const query = {
+    bool: {
+      filter: [
+        range(ctx),
+        { term: { 'event.dataset': 'jpcert.netscreen' } },
+        { term: { 'event.type': 'allowed' } },
+        { terms: { 'observer.ingress.zone': p.firewall.internal_zones } },
+        { terms: { 'observer.egress.zone': p.firewall.external_zones } },
+        { terms: { 'source.ip': p.networks.internal } },
+        { exists: { field: 'destination.ip' } },
+      ],
+      must_not: [{ terms: { 'destination.ip': p.networks.internal } }, ...(p.proxy.addresses.length ? [{ terms: { 'source.ip': p.proxy.addresses } }] : [])],
+    },
+  };
+  const buckets = await composite(ctx, indices(ctx, ['netscreen']), query, [{ a: { terms: { field: 'destination.ip' } } }, { d: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: p.timezone, format: 'yyyy-MM-dd' } } }], { clients: { cardinality: { field: 'source.ip' } } });
+  const days = [...new Set(buckets.map((b) => String(b.key.d)))].filter((d) => isBusinessDay(d, p)).sort();
+  if (!days.length) return [];
+  const per = new Map<string, Map<string, number>>();
+  for (const b of buckets) {
+    const a = String(b.key.a);
+    const m = per.get(a) ?? new Map<string, number>();
+    m.set(String(b.key.d), b.clients.value);
+    per.set(a, m);
+  }
+  const out: Proposal[] = [];
+  for (const [address, m] of per) {
+    if (listed(address, covered)) continue;
+    const good = days.filter((d) => (m.get(d) ?? 0) >= o.minClients).length;
+    if (good < o.share * days.length) continue;
+    if (listed(address, p.indicators.ips)) {
+      notes.push(`${address}: reached directly by many clients but listed as an indicator; not proposed`);
+      continue;
+    }
+    const daily = median(days.map((d) => m.get(d) ?? 0));
+    out.push({
+      key: 'software.addresses',
+      value: address,
+      evidence: `reached directly (allowed through the firewall) on ${good} of ${days.length} business days by >= ${o.minClients} clients (median ${daily} a day)`,
+      data: { businessDays: good, ofBusinessDays: days.length, medianDailyClients: daily },
+    });
+  }
+  return out.sort((a, b) => ipOrder(String(a.value), String(b.value)));
+}
+
 // ------------------------------------------------------------------ thresholds
 
 function commonClientsProposal(ctx: Ctx, night: NightData): Proposal | undefined {
@@ -597,6 +661,7 @@ export async function tune(conn: Connection, opts: TuneOptions): Promise<TuneRes
   const domains = basics.days.length ? await domainProposals(ctx, settings, businessDays, notes) : [];
   const uas = basics.days.length ? await userAgentProposals(ctx, settings) : [];
   const partners = knowsPartnerDomains() ? await partnerProposals(ctx, settings, notes) : [];
+  const addresses = knowsSoftwareAddresses() ? await addressProposals(ctx, settings, notes) : [];
   const servers = await serverProposals(ctx, settings, notes);
   const night = await alwaysOnProposals(ctx, settings);
   if (!night.nights.length) notes.push('no internal client active outside business hours in the proxy, firewall or DNS logs: no always-on proposals');
@@ -609,7 +674,7 @@ export async function tune(conn: Connection, opts: TuneOptions): Promise<TuneRes
     businessDays,
     nights: night.nights,
     settings,
-    proposals: [...partners, ...domains.filter((d) => d.key === 'business_domains'), ...domains.filter((d) => d.key === 'software.domains'), ...uas, ...servers, ...night.proposals, ...thresholds],
+    proposals: [...partners, ...domains.filter((d) => d.key === 'business_domains'), ...domains.filter((d) => d.key === 'software.domains'), ...uas, ...addresses, ...servers, ...night.proposals, ...thresholds],
     notes,
   };
 }
