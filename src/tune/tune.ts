@@ -195,7 +195,7 @@ async function proxyBasics(ctx: Ctx): Promise<{ clients: number; days: string[] 
 }
 
 /** Which candidate registered domains overlap an indicator: the profile's and the indicator index's. */
-async function indicatorOverlaps(ctx: Ctx, candidates: string[]): Promise<Map<string, string>> {
+async function indicatorOverlaps(ctx: Ctx, candidates: string[], notes: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const own = [...ctx.profile.indicators.domains, ...ctx.profile.indicators.urls.map((u) => /^[a-z][a-z0-9+.-]*:\/\/([^/:?#]+)/i.exec(u)?.[1] ?? '')].filter(Boolean).map((d) => d.toLowerCase());
   for (const c of candidates) {
@@ -210,7 +210,11 @@ async function indicatorOverlaps(ctx: Ctx, candidates: string[]): Promise<Map<st
       query: { bool: { should: [{ terms: { 'threat.indicator.url.domain': batch } }, ...batch.map((d) => ({ wildcard: { 'threat.indicator.url.domain': { value: `*.${d}`, case_insensitive: true } } }))], minimum_should_match: 1 } },
       aggregations: { d: { terms: { field: 'threat.indicator.url.domain', size: 10_000 } } },
     });
-    if (res.status !== 200) continue;
+    if (res.status !== 200) {
+      // a missing index is answered 200 (ignore_unavailable); a refusal (a role without read on it) is said, not hidden
+      notes.push(`the indicator index ${INDICATOR_INDEX} could not be read (HTTP ${res.status}): proposals were checked against the profile's indicators only`);
+      break;
+    }
     for (const b of (res.body as any).aggregations?.d?.buckets ?? []) {
       const ind = String(b.key).toLowerCase();
       for (const c of batch) if (!found.has(c) && overlaps(c, ind)) found.set(c, ind);
@@ -232,7 +236,7 @@ async function domainProposals(ctx: Ctx, o: Settings, businessDays: string[], no
   const suffixes = await composite(ctx, indices(ctx, ['squid']), base, [{ s: { terms: { field: 'squid.domain_suffixes' } } }], { clients: { cardinality: { field: 'source.ip' } } });
   let candidates = suffixes.filter((b) => b.clients.value >= o.minClients && isProposable(String(b.key.s))).map((b) => String(b.key.s));
   candidates = candidates.filter((c) => !covered.some((d) => coveredBy(c, d)));
-  const bad = await indicatorOverlaps(ctx, candidates);
+  const bad = await indicatorOverlaps(ctx, candidates, notes);
   for (const [c, ind] of bad) notes.push(`${c}: reached by many clients but overlaps the indicator ${ind}; not proposed`);
   candidates = candidates.filter((c) => !bad.has(c));
   if (!candidates.length || !businessDays.length) return [];
@@ -488,7 +492,7 @@ async function partnerProposals(ctx: Ctx, o: Settings, notes: string[]): Promise
   if (!mailDays.length) return [];
   const indicatorDomains = [...p.indicators.domains, ...p.indicators.senders.map(domainOf)].map((d) => d.toLowerCase());
   let candidates = [...aligned].filter(([d, n]) => n >= o.share * mailDays.length && !known.some((k) => overlaps(d, k))).map(([d]) => d);
-  const fromIndex = await indicatorOverlaps(ctx, candidates);
+  const fromIndex = await indicatorOverlaps(ctx, candidates, notes);
   for (const c of candidates) {
     const ind = fromIndex.get(c) ?? indicatorDomains.find((i) => overlaps(c, i));
     if (ind) notes.push(`${c}: sends the organisation mail every day but overlaps the indicator ${ind}; not proposed as a partner`);
