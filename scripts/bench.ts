@@ -68,7 +68,7 @@ const program = addConnectionFlags(new Command('bench').description('Benchmarks;
   .option('--port <n>', 'HTTP port of the local engine started when --cluster is not given', parseInteger('--port'), 9750)
   .option('--sizes <n,...>', 'hunt: corpus sizes in events, across all five sources over 30 days', (v: string) => v.split(',').map((x) => parseInteger('--sizes')(x.trim())), [500_000, 2_000_000])
   .option('--small', 'hunt: a quick check on 20000 and 60000 events')
-  .option('--profile <file>', 'hunt: site profile for deploy and hunt (default: the test story\'s, which has indicators)')
+  .option('--profile <file>', 'hunt: site profile for deploy and hunt (default: the test story\'s, which has indicators); noise: the benign week\'s profile (default test/scenarios/benign-profile.yml), e.g. the one npm run tune -- --out proposed')
   .option('--end <iso>', 'hunt: end of the 30 days (default: 2026-11-30T00:00:00+09:00)');
 
 program.action(async (suite: string, flags: Flags) => {
@@ -85,7 +85,10 @@ program.action(async (suite: string, flags: Flags) => {
     const conn = await connect(connectionOptions(flags, url));
     try {
       if (suite === 'noise') {
-        const benignProfile = loadProfile(path.join(PACK_ROOT, 'test', 'scenarios', 'benign-profile.yml'));
+        // --profile: the benign week stepped with another profile, e.g. the one `npm run tune` proposed for it
+        const benignProfileFile = flags.profile ?? path.join(PACK_ROOT, 'test', 'scenarios', 'benign-profile.yml');
+        const benignProfile = loadProfile(benignProfileFile);
+        err(`benign week's profile: ${path.relative(process.cwd(), benignProfileFile) || benignProfileFile}`);
         await installPack(conn, PACK_ROOT, benignProfile);
         const result = await benchNoise(conn, {
           root: PACK_ROOT,
