@@ -78,10 +78,11 @@ export interface Profile {
   };
   /** attachment file name extensions treated as executable (lower case, no dot) */
   executable_extensions?: string[];
-  /** where alerts go besides the alerts index: a webhook (Watcher's webhook action, and on
-   *  OpenSearch a Notifications webhook channel deploy creates), its headers ("Name: value"),
-   *  mail (Watcher), the id of a Notifications channel of your own (OpenSearch Alerting), and
-   *  the OpenSearch Dashboards address for the link in each message */
+  /** where alerts go besides the alerts index: a webhook (with headers, "Name: value"), Slack,
+   *  Microsoft Teams and Chime webhook URLs, mail (recipients, and on OpenSearch the SMTP server
+   *  to send through), the id of a Notifications channel of your own (OpenSearch Alerting), and
+   *  the OpenSearch Dashboards address for the link in each message. On OpenSearch deploy makes
+   *  one Notifications channel per kind; on Elasticsearch they become Watcher actions */
   notify?: NotifySettings;
   /** indicators received from outside: deploy loads them into the indicator index as the source
    *  "profile" (src/ioc), where PROXY-1, DNS-1 and G4 read them; `npm run ioc` adds feeds */
@@ -116,9 +117,77 @@ export function retentionOf(p: Profile): RetentionSettings | undefined {
 export interface NotifySettings {
   webhook?: string;
   webhook_headers?: string[];
+  /** a Slack incoming-webhook URL */
+  slack?: string;
+  /** a Microsoft Teams incoming-webhook URL */
+  teams?: string;
+  /** an Amazon Chime webhook URL */
+  chime?: string;
+  /** mail recipients */
   email?: string[];
+  /** the SMTP server OpenSearch Notifications sends the mail through (credentials: the keystore) */
+  smtp?: SmtpSettings;
   channel_id?: string;
   dashboards_url?: string;
+}
+
+export type SmtpMethod = 'none' | 'ssl' | 'start_tls';
+
+export interface SmtpSettings {
+  host: string;
+  /** default: 25 for none, 465 for ssl, 587 for start_tls */
+  port?: number;
+  /** default: start_tls */
+  method?: SmtpMethod;
+  /** the sender address */
+  from: string;
+}
+
+const SMTP_METHODS: readonly SmtpMethod[] = ['none', 'ssl', 'start_tls'];
+const SMTP_PORTS: Record<SmtpMethod, number> = { none: 25, ssl: 465, start_tls: 587 };
+
+/** notify.smtp with its defaults, or undefined. */
+export function smtpOf(n: NotifySettings): Required<SmtpSettings> | undefined {
+  if (!n.smtp) return undefined;
+  const method = n.smtp.method ?? 'start_tls';
+  return { host: n.smtp.host, port: n.smtp.port ?? SMTP_PORTS[method], method, from: n.smtp.from };
+}
+
+/** The notify keys that name a webhook-style URL. */
+export const NOTIFY_URLS = ['webhook', 'slack', 'teams', 'chime', 'dashboards_url'] as const;
+
+function isHttpUrl(s: string): boolean {
+  if (/\s/.test(s)) return false;
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** A mail address as Notifications takes it: local part @ a dotted domain (no display name). */
+function isMailAddress(s: string): boolean {
+  return /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(s);
+}
+
+function validateNotify(n: NotifySettings | undefined, file: string): void {
+  if (!n) return;
+  for (const key of NOTIFY_URLS) {
+    const v = n[key];
+    if (v !== undefined && !isHttpUrl(v)) throw new ContentError(`${file}: notify.${key} "${v}" is not an http(s) URL`, key === 'dashboards_url' ? undefined : 'the webhook address your service gave you, starting with https://');
+  }
+  parseHeaders(n.webhook_headers, file);
+  if (n.webhook_headers?.length && !n.webhook) throw new ContentError(`${file}: notify.webhook_headers without notify.webhook`);
+  for (const to of n.email ?? []) if (!isMailAddress(to)) throw new ContentError(`${file}: notify.email: "${to}" is not a mail address`, 'a plain address such as soc@example.co.jp (no display name)');
+  if (n.smtp) {
+    const s = n.smtp;
+    if (!n.email?.length) throw new ContentError(`${file}: notify.smtp without notify.email`, 'list the recipients in notify.email');
+    if (typeof s.host !== 'string' || !/^[A-Za-z0-9._:[\]-]+$/.test(s.host)) throw new ContentError(`${file}: notify.smtp.host ${JSON.stringify(s.host)} is not a host name or address`, 'for example mail.example.co.jp');
+    if (s.method !== undefined && !SMTP_METHODS.includes(s.method)) throw new ContentError(`${file}: notify.smtp.method "${s.method}" is not one of ${SMTP_METHODS.join(', ')}`);
+    if (s.port !== undefined && (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)) throw new ContentError(`${file}: notify.smtp.port must be a whole number from 1 to 65535, got ${JSON.stringify(s.port)}`);
+    if (typeof s.from !== 'string' || !isMailAddress(s.from)) throw new ContentError(`${file}: notify.smtp.from ${JSON.stringify(s.from)} is not a mail address`, 'the sender address, such as jpcert-alerts@example.co.jp');
+  }
 }
 
 /** "Name: value" header lines as a map; throws on a line that is not one. */
@@ -251,7 +320,7 @@ const SHAPE: Shape = {
   thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number', common_clients: 'number' },
   executable_extensions: 'string[]',
   indicators: { ips: 'string[]', domains: 'string[]', urls: 'string[]', senders: 'string[]', attachment_names: 'string[]', subjects: 'string[]' },
-  notify: { webhook: 'string', webhook_headers: 'string[]', email: 'string[]', channel_id: 'string', dashboards_url: 'string' },
+  notify: { webhook: 'string', webhook_headers: 'string[]', slack: 'string', teams: 'string', chime: 'string', email: 'string[]', smtp: { host: 'string', port: 'number', method: 'string', from: 'string' }, channel_id: 'string', dashboards_url: 'string' },
   retention: { hot_days: 'number', delete_after_days: 'number', rollover: { max_age: 'string', max_primary_shard_size: 'string' }, snapshot_repository: 'string' },
 };
 
@@ -292,10 +361,7 @@ export function validateProfile(p: Profile, file: string): Profile {
     if (range.start >= range.end) throw new ContentError(`${file}: ${at}: start ${range.start} must come before end ${range.end}`);
   }
   for (const h of p.holidays ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(h) || Number.isNaN(Date.parse(h))) throw new ContentError(`${file}: holidays: "${h}" is not a date YYYY-MM-DD`);
-  if (p.notify?.webhook && !/^https?:\/\/[^\s]+$/.test(p.notify.webhook)) throw new ContentError(`${file}: notify.webhook "${p.notify.webhook}" is not an http(s) URL`);
-  if (p.notify?.dashboards_url && !/^https?:\/\/[^\s]+$/.test(p.notify.dashboards_url)) throw new ContentError(`${file}: notify.dashboards_url "${p.notify.dashboards_url}" is not an http(s) URL`);
-  parseHeaders(p.notify?.webhook_headers, file);
-  if (p.notify?.webhook_headers?.length && !p.notify.webhook) throw new ContentError(`${file}: notify.webhook_headers without notify.webhook`);
+  validateNotify(p.notify, file);
   for (const cidr of p.networks?.internal ?? []) if (!isCidr(cidr)) throw new ContentError(`${file}: networks.internal: "${cidr}" is not an address range such as 10.0.0.0/8`);
   validateRetention(p, file);
   return p;

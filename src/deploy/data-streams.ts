@@ -1,5 +1,5 @@
 import type { Connection } from '../cluster/connection.js';
-import type { TargetEntry } from './target.js';
+import type { DeployTarget, TargetEntry } from './target.js';
 
 /**
  * The data streams the rules search, made to exist before any log arrives: a bucket-level
@@ -29,3 +29,10 @@ export async function planDataStreams(conn: Connection, patterns: string[]): Pro
   }
   return plan;
 }
+
+/** The target: the data streams of every rule's index patterns; only creations are listed. */
+export const dataStreamsTarget: DeployTarget = {
+  async plan(ctx) {
+    return { label: 'data streams', show: 'changes', entries: await planDataStreams(ctx.conn, ctx.compiled.rules.flatMap((r) => r.resolved.indices)), notes: [] };
+  },
+};

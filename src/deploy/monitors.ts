@@ -2,7 +2,10 @@ import type { Connection } from '../cluster/connection.js';
 import { RejectedObjectError } from '../errors.js';
 import type { CompiledRule } from '../rules/compile.js';
 import { readMonitorMarker } from '../rules/render/monitor.js';
-import type { TargetEntry } from './target.js';
+import path from 'node:path';
+import { buildDir } from './rules.js';
+import { templateRateLine } from './script-limits.js';
+import type { DeployTarget, TargetEntry } from './target.js';
 
 /**
  * OpenSearch Alerting monitors: read what the cluster has, plan create / update / unchanged /
@@ -129,3 +132,17 @@ export function monitorNotes(rules: CompiledRule[], remote: RemoteMonitors, prun
   }
   return notes;
 }
+
+/** The target on OpenSearch: one monitor per rule when the cluster has Alerting; otherwise a note. */
+export const monitorsTarget: DeployTarget = {
+  async plan(ctx) {
+    const rules = ctx.compiled.rules;
+    if (ctx.conn.info.engine !== 'opensearch') return { label: 'monitors', entries: [], notes: [] };
+    if (!ctx.plugins.includes('opensearch-alerting')) {
+      return { label: 'monitors', entries: [], notes: [`the cluster has no Alerting plugin: ${rules.length} monitors were written to ${path.join(buildDir(ctx.root), 'monitors')} only; install opensearch-alerting and deploy again`] };
+    }
+    const info = [await templateRateLine(ctx.conn, rules)];
+    const remote = await readMonitors(ctx.conn);
+    return { label: 'monitors', show: 'all', entries: planMonitors(ctx.conn, rules, remote, ctx.prune), info, notes: monitorNotes(rules, remote, ctx.prune) };
+  },
+};

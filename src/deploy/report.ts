@@ -1,7 +1,7 @@
 import { summarize, type PlanEntry } from './plan.js';
 
 /** The plan as a table a person reads before anything changes. */
-export function planTable(plan: PlanEntry[]): string {
+export function planTable(plan: Array<Pick<PlanEntry, 'action' | 'name' | 'detail'> & { kind: string }>): string {
   const rows = plan.map((e) => [e.action, e.kind, e.name, e.detail ?? '']);
   const header = ['ACTION', 'KIND', 'NAME', 'DETAIL'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

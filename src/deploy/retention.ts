@@ -4,7 +4,7 @@ import { PACK_ID, RETENTION_POLICY } from '../content/load.js';
 import { retentionOf, type Profile, type RetentionSettings } from '../content/profile.js';
 import { RejectedObjectError } from '../errors.js';
 import { hashFromDescription, tagDescription } from './kinds.js';
-import type { TargetEntry } from './target.js';
+import type { DeployTarget, TargetEntry } from './target.js';
 
 /**
  * Retention of the pack's data streams (`<prefix>-jpcert.*`), from `retention:` of the
@@ -220,3 +220,9 @@ export async function planRetention(conn: Connection, profile: Profile, plugins:
   }
   return { entries: await planIlm(conn, profile, r, prune, notes), notes };
 }
+
+export const retentionTarget: DeployTarget = {
+  async plan(ctx) {
+    return { label: 'retention', ...(await planRetention(ctx.conn, ctx.profile, ctx.plugins, ctx.prune)) };
+  },
+};

@@ -7,7 +7,7 @@ import { interpolate, PACK_ID } from '../content/load.js';
 import type { Profile } from '../content/profile.js';
 import { AuthError, ContentError, RejectedObjectError } from '../errors.js';
 import { hashFromDescription, tagDescription } from './kinds.js';
-import type { TargetEntry } from './target.js';
+import type { DeployTarget, TargetEntry } from './target.js';
 
 /**
  * Least-privilege roles for the live path, from `security/roles.yml`: a shipper that only
@@ -160,3 +160,9 @@ export async function installRoles(conn: Connection, root: string, profile: Prof
   for (const e of entries) if (e.action !== 'unchanged') await e.apply();
   return entries;
 }
+
+export const rolesTarget: DeployTarget = {
+  async plan(ctx) {
+    return { label: 'roles', ...(await planRoles(ctx.conn, ctx.root, ctx.profile, ctx.plugins, ctx.roles)) };
+  },
+};

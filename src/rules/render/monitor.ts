@@ -55,14 +55,42 @@ export function readMonitorMarker(monitor: unknown): { ruleId: string; hash: str
   return m ? { ruleId: m[1]!, hash: m[2]! } : undefined;
 }
 
-/** The Notifications channel deploy creates for `notify.webhook` (see src/deploy/channels.ts). */
-export const PACK_WEBHOOK_CHANNEL = `${PACK_ID}-webhook`;
+/** The Notifications channels deploy creates from the profile's notify (see src/deploy/channels.ts), by their config id. */
+export const PACK_CHANNELS = {
+  webhook: `${PACK_ID}-webhook`,
+  slack: `${PACK_ID}-slack`,
+  teams: `${PACK_ID}-teams`,
+  chime: `${PACK_ID}-chime`,
+  /** the SMTP sender account the e-mail channel sends through (not a destination itself) */
+  smtp: `${PACK_ID}-smtp`,
+  email: `${PACK_ID}-email`,
+} as const;
 
-/** Where a monitor's action sends: the channel of your own (`notify.channel_id`), and the pack's webhook channel (`notify.webhook`). */
-export function monitorDestinations(r: ResolvedRule): Array<{ name: string; id: string }> {
+export const PACK_WEBHOOK_CHANNEL = PACK_CHANNELS.webhook;
+
+export interface MonitorDestination {
+  /** the action's name */
+  name: string;
+  /** the Notifications channel id */
+  id: string;
+  /** the channel puts the subject above the message itself (Slack, Teams, Chime: the first line; e-mail: the Subject) */
+  titled?: boolean;
+}
+
+/**
+ * Where a monitor's action sends: the channel of your own (`notify.channel_id`), and each of
+ * the pack's channels the profile names: webhook, Slack, Teams, Chime, and e-mail (with
+ * `notify.smtp`; without it `notify.email` is for Watcher only).
+ */
+export function monitorDestinations(r: ResolvedRule): MonitorDestination[] {
+  const n = r.notify;
   return [
-    ...(r.notify.channel_id ? [{ name: 'notify', id: r.notify.channel_id }] : []),
-    ...(r.notify.webhook ? [{ name: 'webhook', id: PACK_WEBHOOK_CHANNEL }] : []),
+    ...(n.channel_id ? [{ name: 'notify', id: n.channel_id }] : []),
+    ...(n.webhook ? [{ name: 'webhook', id: PACK_CHANNELS.webhook }] : []),
+    ...(n.slack ? [{ name: 'slack', id: PACK_CHANNELS.slack, titled: true }] : []),
+    ...(n.teams ? [{ name: 'teams', id: PACK_CHANNELS.teams, titled: true }] : []),
+    ...(n.chime ? [{ name: 'chime', id: PACK_CHANNELS.chime, titled: true }] : []),
+    ...(n.email?.length && n.smtp ? [{ name: 'email', id: PACK_CHANNELS.email, titled: true }] : []),
   ];
 }
 
@@ -80,7 +108,8 @@ function eventLine(r: ResolvedRule): string {
 /**
  * The message a person reads, in Japanese and English: the check and its title, severity,
  * what was found (the offending entity and its events), when, the saved search and a
- * Dashboards link, and what to look at.
+ * Dashboards link, and what to look at. `titled`: leave out the first line, the subject, for a
+ * channel that shows the subject itself.
  *
  * A plain rule's run has the whole answer: the count, first and last seen (aggregations of
  * the input) and the newest 20 events with the rule's report fields. A grouped rule sends one
@@ -89,7 +118,7 @@ function eventLine(r: ResolvedRule): string {
  * `sample_documents`) but not the group's aggregations, so the message gives the keys, the
  * last seen time and the sample events, and the link shows the rest.
  */
-export function monitorMessage(r: ResolvedRule): string {
+export function monitorMessage(r: ResolvedRule, titled = false): string {
   const grouped = r.groupBy.length > 0;
   const lookbackS = Math.round(lookbackMs(r) / 1000);
   const minutes = Math.round(lookbackS / 60);
@@ -98,7 +127,8 @@ export function monitorMessage(r: ResolvedRule): string {
     ? `${dashboards}/app/discover#/view/${r.rule.id}?_g=(time:(from:'{{ctx.periodEnd}}%7C%7C-${lookbackS}s',to:'{{ctx.periodEnd}}'))`
     : undefined;
   const head = [
-    monitorSubject(r),
+    // a channel that shows the subject itself (Slack, e-mail, ...) does not get it twice
+    ...(titled ? [] : [monitorSubject(r)]),
     `重大度 / Severity: ${SEVERITY_JA[r.rule.severity]} / ${r.rule.severity}`,
     `検知時刻 / Run at: {{ctx.periodEnd}} (${minutes} 分間 / minutes up to then)`,
   ];
@@ -154,7 +184,7 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
     name: d.name,
     destination_id: d.id,
     subject_template: { source: monitorSubject(r), lang: 'mustache' },
-    message_template: { source: monitorMessage(r), lang: 'mustache' },
+    message_template: { source: monitorMessage(r, d.titled), lang: 'mustache' },
     // grouped: notify once per new group; plain: at most once per look-back window, since
     // the overlapping windows of the next runs see the same events again
     ...(grouped
