@@ -25,12 +25,13 @@ import { checkAgainstEstypes, estypesVersion, type BodyType, type CheckItem, typ
 const BODY_OF: Record<ObjectKindName, BodyType> = { component_template: 'componentTemplate', ingest_pipeline: 'pipeline', index_template: 'indexTemplate' };
 
 /** The default profile, and a site profile that fills every list (so the DSL extensions
- *  expand into real clauses, not match_none) and turns on the watches' webhook and mail. */
+ *  expand into real clauses, not match_none) and turns on the watches' webhook, Slack, Teams,
+ *  Chime and mail actions. */
 const PROFILES: Array<[string, Profile]> = (() => {
   const example = loadProfile(path.join(PACK_ROOT, 'profiles', 'example.yml'));
   return [
     ['default', loadProfile()],
-    ['example+notify', { ...example, indices: { ...example.indices, number_of_replicas: 1 }, notify: { webhook: 'https://soc.example.co.jp/hook', email: ['soc@example.co.jp'] } }],
+    ['example+notify', { ...example, indices: { ...example.indices, number_of_replicas: 1 }, notify: { webhook: 'https://soc.example.co.jp/hook', email: ['soc@example.co.jp'], slack: 'https://hooks.slack.com/services/T0/B0/x', teams: 'https://example.webhook.office.com/webhookb2/x', chime: 'https://hooks.chime.aws/incomingwebhooks/x?token=y', smtp: { host: 'mail.example.co.jp', from: 'jpcert@example.co.jp' } } }],
   ];
 })();
 

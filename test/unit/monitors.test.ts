@@ -1,13 +1,14 @@
 import path from 'node:path';
 import type { Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE, parseHeaders, validateProfile } from '../../src/content/profile.js';
-import { channelBody } from '../../src/deploy/channels.js';
+import { channelBody, channelConfigs, planChannels } from '../../src/deploy/channels.js';
 import { defaultStream } from '../../src/deploy/data-streams.js';
 import { monitorNotes, planMonitors, type RemoteMonitors } from '../../src/deploy/monitors.js';
 import { targetSummary } from '../../src/deploy/target.js';
 import { compileRules } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
-import { monitorDestinations, monitorMarker, PACK_WEBHOOK_CHANNEL, readMonitorMarker } from '../../src/rules/render/monitor.js';
+import { monitorDestinations, monitorMarker, monitorSubject, PACK_CHANNELS, PACK_WEBHOOK_CHANNEL, readMonitorMarker } from '../../src/rules/render/monitor.js';
+import { WATCHER_SLACK_ACCOUNT } from '../../src/rules/render/watch.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const rules = compileRules(loadRules(ROOT), DEFAULT_PROFILE).rules;
@@ -102,5 +103,115 @@ describe('notifications', () => {
     expect(() => parseHeaders(['no colon here'])).toThrow(/is not a header line "Name: value"/);
     expect(() => validateProfile({ ...DEFAULT_PROFILE, notify: { webhook_headers: ['X-A: 1'] } }, 'p.yml')).toThrow(/webhook_headers without notify.webhook/);
     expect(() => validateProfile({ ...DEFAULT_PROFILE, notify: { dashboards_url: 'ftp://x' } }, 'p.yml')).toThrow(/dashboards_url "ftp:\/\/x" is not an http\(s\) URL/);
+  });
+
+  const ALL = {
+    webhook: 'https://soc.example.org/hook',
+    slack: 'https://hooks.slack.example/services/T0/B0/s3cretpath',
+    teams: 'https://teams.example.org/webhookb2/s3cretpath',
+    chime: 'https://chime.example.org/incomingwebhooks/x?token=s3cret',
+    email: ['soc@example.org', 'cert@example.org'],
+    smtp: { host: 'mail.example.org', from: 'alerts@example.org' },
+  };
+
+  test('one configuration per kind the profile names, in dependency order, the SMTP account before the e-mail channel', () => {
+    const all = channelConfigs(ALL);
+    expect(all.map((c) => [c.config_id, c.config.config_type])).toEqual([
+      [PACK_CHANNELS.webhook, 'webhook'],
+      [PACK_CHANNELS.slack, 'slack'],
+      [PACK_CHANNELS.teams, 'microsoft_teams'],
+      [PACK_CHANNELS.chime, 'chime'],
+      [PACK_CHANNELS.smtp, 'smtp_account'],
+      [PACK_CHANNELS.email, 'email'],
+    ]);
+    const by = Object.fromEntries(all.map((c) => [c.config_id, c.config]));
+    expect(by[PACK_CHANNELS.slack]!.slack).toEqual({ url: ALL.slack });
+    expect(by[PACK_CHANNELS.teams]!.microsoft_teams).toEqual({ url: ALL.teams });
+    expect(by[PACK_CHANNELS.chime]!.chime).toEqual({ url: ALL.chime });
+    // start_tls and its port unless the profile says otherwise; the account's name is the keystore's
+    expect(by[PACK_CHANNELS.smtp]).toMatchObject({ name: PACK_CHANNELS.smtp, smtp_account: { host: 'mail.example.org', port: 587, method: 'start_tls', from_address: 'alerts@example.org' } });
+    expect(by[PACK_CHANNELS.email]!.email).toEqual({ email_account_id: PACK_CHANNELS.smtp, recipient_list: [{ recipient: 'soc@example.org' }, { recipient: 'cert@example.org' }], email_group_id_list: [] });
+    for (const c of all) expect(c.config.description).toMatch(/ \[jpcert-apt-log-pack [0-9a-f]{20}\]$/);
+    // what the plan prints names hosts, never a URL's path or query (a Slack URL is its secret)
+    expect(all.map((c) => c.detail).join('\n')).not.toMatch(/s3cret/);
+    expect(channelConfigs({ email: ['soc@example.org'] })).toEqual([]);
+    expect(channelConfigs({ ...ALL, smtp: { ...ALL.smtp, method: 'none' } }).find((c) => c.config_id === PACK_CHANNELS.smtp)!.config.smtp_account).toMatchObject({ port: 25, method: 'none' });
+    const moved = channelConfigs({ ...ALL, slack: 'https://hooks.slack.example/services/T0/B0/other' });
+    // a changed URL changes that channel's hash only
+    const changed = moved.filter((c, i) => c.config.description !== all[i]!.config.description).map((c) => c.config_id);
+    expect(changed).toEqual([PACK_CHANNELS.slack]);
+  });
+
+  test('the plan per channel: create, unchanged, update in place, and delete only with prune and only the pack\'s', async () => {
+    const wanted = channelConfigs(ALL);
+    const stored = new Map<string, string>([
+      [PACK_CHANNELS.webhook, wanted[0]!.config.description],
+      [PACK_CHANNELS.slack, 'an old one [jpcert-apt-log-pack 0123456789abcdef0123]'],
+    ]);
+    const fake = { request: async (method: string, p: string) => {
+      const id = decodeURIComponent(p.split('/').pop()!);
+      return stored.has(id) ? { status: 200, body: { config_list: [{ config: { description: stored.get(id) } }] } } : { status: 404, body: {} };
+    } } as unknown as Connection;
+    const plan = await planChannels(fake, ALL, false);
+    expect(plan.map((e) => [e.action, e.name])).toEqual([
+      ['unchanged', PACK_CHANNELS.webhook],
+      ['update', PACK_CHANNELS.slack],
+      ['create', PACK_CHANNELS.teams],
+      ['create', PACK_CHANNELS.chime],
+      ['create', PACK_CHANNELS.smtp],
+      ['create', PACK_CHANNELS.email],
+    ]);
+    stored.set(PACK_CHANNELS.teams, 'made by hand, no marker');
+    const notes: string[] = [];
+    expect((await planChannels(fake, {}, false, notes)).map((e) => e.action)).toEqual([]);
+    expect(notes).toEqual([`the Notifications channel ${PACK_CHANNELS.webhook} of an earlier deploy is no longer in the profile; remove it with --prune --yes`, `the Notifications channel ${PACK_CHANNELS.slack} of an earlier deploy is no longer in the profile; remove it with --prune --yes`]);
+    expect((await planChannels(fake, {}, true)).map((e) => [e.action, e.name])).toEqual([['delete', PACK_CHANNELS.webhook], ['delete', PACK_CHANNELS.slack]]);
+  });
+
+  test('every monitor sends to every channel the profile names; Slack, Teams, Chime and e-mail get the message without the subject line, which they show themselves', () => {
+    const [r] = compileRules(loadRules(ROOT).filter((l) => l.rule.check === 'PROXY-3'), { ...DEFAULT_PROFILE, notify: ALL }).rules;
+    const actions = (Object.values(r!.monitor.triggers[0]!)[0] as { actions: Array<{ name: string; destination_id: string; message_template: { source: string } }> }).actions;
+    expect(actions.map((a) => [a.name, a.destination_id])).toEqual([
+      ['webhook', PACK_CHANNELS.webhook],
+      ['slack', PACK_CHANNELS.slack],
+      ['teams', PACK_CHANNELS.teams],
+      ['chime', PACK_CHANNELS.chime],
+      ['email', PACK_CHANNELS.email],
+    ]);
+    const subject = monitorSubject(r!.resolved);
+    expect(actions[0]!.message_template.source.split('\n')[0]).toBe(subject);
+    for (const a of actions.slice(1)) {
+      expect(a.message_template.source).not.toContain(subject);
+      expect(a.message_template.source.split('\n')[0]).toMatch(/^重大度 \/ Severity: /);
+    }
+    // e-mail without notify.smtp is Watcher's only
+    expect(monitorDestinations({ ...r!.resolved, notify: { email: ['soc@example.org'] } })).toEqual([]);
+  });
+
+  test('watches: Slack through Watcher\'s slack account, Teams and Chime as webhook actions with the JSON their webhooks take, mail from notify.smtp.from', () => {
+    const [r] = compileRules(loadRules(ROOT).filter((l) => l.rule.check === 'PROXY-3'), { ...DEFAULT_PROFILE, notify: ALL }).rules;
+    const a = r!.watch.body.actions as Record<string, Record<string, any>>;
+    expect(Object.keys(a)).toEqual(['index_alerts', 'log', 'webhook', 'slack', 'teams', 'chime', 'email']);
+    expect(a.slack!.slack).toMatchObject({ account: WATCHER_SLACK_ACCOUNT, message: { text: '{{ctx.payload.text}}' } });
+    expect(a.slack!.transform.script.source).toMatch(/return \['text': String\.join\('\n', lines\)\];$/);
+    expect(a.teams!.webhook).toMatchObject({ method: 'post', url: ALL.teams, body: '{{#toJson}}ctx.payload{{/toJson}}' });
+    expect(a.chime!.transform.script.source).toMatch(/return \['Content': /);
+    expect(a.email!.email).toMatchObject({ to: ALL.email, from: 'alerts@example.org' });
+  });
+
+  test('notify: bad URLs, addresses and SMTP settings are refused with the key named', () => {
+    const bad = (notify: object) => () => validateProfile({ ...DEFAULT_PROFILE, notify } as never, 'p.yml');
+    expect(bad({ slack: 'hooks.slack.com/services/x' })).toThrow(/p\.yml: notify\.slack "hooks\.slack\.com\/services\/x" is not an http\(s\) URL/);
+    expect(bad({ teams: 'https://' })).toThrow(/notify\.teams "https:\/\/" is not an http\(s\) URL/);
+    expect(bad({ chime: 'ftp://chime.example.org/x' })).toThrow(/notify\.chime .* is not an http\(s\) URL/);
+    expect(bad({ webhook: 'https://a.example.org/ x' })).toThrow(/notify\.webhook .* is not an http\(s\) URL/);
+    expect(bad({ email: ['SOC <soc@example.org>'] })).toThrow(/notify\.email: "SOC <soc@example\.org>" is not a mail address/);
+    expect(bad({ smtp: { host: 'mail.example.org', from: 'a@example.org' } })).toThrow(/notify\.smtp without notify\.email/);
+    expect(bad({ email: ['a@example.org'], smtp: { host: 'mail.example.org', from: 'a@example.org', method: 'tls' } })).toThrow(/notify\.smtp\.method "tls" is not one of none, ssl, start_tls/);
+    expect(bad({ email: ['a@example.org'], smtp: { host: 'mail.example.org', from: 'a@example.org', port: 70000 } })).toThrow(/notify\.smtp\.port must be a whole number from 1 to 65535/);
+    expect(bad({ email: ['a@example.org'], smtp: { host: 'mail example', from: 'a@example.org' } })).toThrow(/notify\.smtp\.host "mail example" is not a host name/);
+    expect(bad({ email: ['a@example.org'], smtp: { host: 'mail.example.org', from: 'nobody' } })).toThrow(/notify\.smtp\.from "nobody" is not a mail address/);
+    expect(bad({ email: ['a@example.org'], smtp: { from: 'a@example.org' } })).toThrow(/notify\.smtp\.host undefined is not a host name/);
+    expect(() => validateProfile({ ...DEFAULT_PROFILE, notify: ALL }, 'p.yml')).not.toThrow();
   });
 });

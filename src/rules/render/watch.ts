@@ -1,6 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { PACK_ID } from '../../content/load.js';
-import { parseHeaders } from '../../content/profile.js';
+import { parseHeaders, smtpOf } from '../../content/profile.js';
 import type { ResolvedRule } from '../resolve.js';
 import { bucketCondition, bucketsPath, lookbackMs, metricAggs, regularityScript } from './aggregations.js';
 
@@ -62,11 +62,13 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
       index_alerts: { index: { index: ALERTS_INDEX } },
       log: { logging: { level: 'warn', text: `${summary}: {{ctx.payload.total}} event(s): {{#ctx.payload._doc}}{{summary}}; {{/ctx.payload._doc}}see ${ALERTS_INDEX}` } },
       ...(r.notify.webhook ? { webhook: { webhook: { method: 'post', url: r.notify.webhook, headers: { ...parseHeaders(r.notify.webhook_headers), 'content-type': 'application/json' }, body: '{{#toJson}}ctx.payload._doc{{/toJson}}' } } } : {}),
+      ...chatActions(r),
       ...(r.notify.email?.length
         ? {
             email: {
               email: {
                 to: r.notify.email,
+                ...(smtpOf(r.notify) ? { from: smtpOf(r.notify)!.from } : {}),
                 subject: summary,
                 body: { text: `${rule.name.ja}\n${rule.name.en}\n\n{{#ctx.payload._doc}}- {{summary}}\n  ${ALERTS_INDEX}: link_back.query = {{link_back.query}} ({{link_back.from}} .. {{link_back.to}})\n{{/ctx.payload._doc}}\n${rule.investigation.ja}\n\n${rule.investigation.en}` },
               },
@@ -88,6 +90,40 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
       lookback_seconds: Math.round(lookbackMs(r) / 1000),
     },
   };
+}
+
+/** The Watcher account the slack action sends through (README: the keystore's `xpack.notification.slack.account.jpcert.secure_url`). */
+export const WATCHER_SLACK_ACCOUNT = 'jpcert';
+
+/**
+ * An action-level transform that turns the alert documents into one chat message, under
+ * `key`: the check and its title, then each alert's summary and its link back.
+ */
+function chatText(key: string): estypes.TransformContainer {
+  const lines = [
+    "List lines = new ArrayList();",
+    "lines.add('[jpcert] ' + ctx.metadata.check + ' ' + ctx.metadata.severity + ': ' + ctx.metadata.name_ja + ' / ' + ctx.metadata.name_en);",
+    "lines.add('件数 / Count: ' + ctx.payload.total);",
+    "for (def d : ctx.payload._doc) { lines.add('- ' + d.summary); lines.add('  " + ALERTS_INDEX + ": link_back.query = ' + d.link_back.query + ' (' + d.link_back.from + ' .. ' + d.link_back.to + ')'); }",
+    // a real line break inside the string: Painless strings know no \n escape
+    `return ['${key}': String.join('\n', lines)];`,
+  ];
+  return { script: { source: lines.join(' '), lang: 'painless' } };
+}
+
+/**
+ * Slack, Teams and Chime on Watcher. Slack: Watcher's slack action, through the account
+ * WATCHER_SLACK_ACCOUNT (Watcher takes a Slack URL only from its keystore, and refuses a watch
+ * whose account is not configured). Teams and Chime: webhook actions posting the JSON their
+ * incoming webhooks take (`text`, `Content`), as OpenSearch Notifications does.
+ */
+function chatActions(r: ResolvedRule): Record<string, estypes.WatcherAction> {
+  const out: Record<string, estypes.WatcherAction> = {};
+  const json = { 'content-type': 'application/json' };
+  if (r.notify.slack) out.slack = { transform: chatText('text'), slack: { account: WATCHER_SLACK_ACCOUNT, message: { from: 'JPCERT APT log pack', to: [], text: '{{ctx.payload.text}}', attachments: [] } } };
+  if (r.notify.teams) out.teams = { transform: chatText('text'), webhook: { method: 'post', url: r.notify.teams, headers: json, body: '{{#toJson}}ctx.payload{{/toJson}}' } };
+  if (r.notify.chime) out.chime = { transform: chatText('Content'), webhook: { method: 'post', url: r.notify.chime, headers: json, body: '{{#toJson}}ctx.payload{{/toJson}}' } };
+  return out;
 }
 
 /** The watch's condition, on the search input's payload: anything found (grouped: any group left). */
