@@ -177,6 +177,10 @@ function validateNotify(n: NotifySettings | undefined, file: string): void {
     const v = n[key];
     if (v !== undefined && !isHttpUrl(v)) throw new ContentError(`${file}: notify.${key} "${v}" is not an http(s) URL`, key === 'dashboards_url' ? undefined : 'the webhook address your service gave you, starting with https://');
   }
+  // OpenSearch Notifications (2.19) takes a Teams channel only with such a URL; Microsoft's incoming webhooks are there
+  if (n.teams !== undefined && !/^https:\/\/[^/?#]*\.webhook\.office\.com(?::\d+)?(?:[/?#]|$)/.test(n.teams)) {
+    throw new ContentError(`${file}: notify.teams "${n.teams}" is not a Teams incoming-webhook URL (https://<name>.webhook.office.com/...)`, 'OpenSearch Notifications takes no other address for Teams; for another receiver (a Teams Workflows URL, say) use notify.webhook');
+  }
   parseHeaders(n.webhook_headers, file);
   if (n.webhook_headers?.length && !n.webhook) throw new ContentError(`${file}: notify.webhook_headers without notify.webhook`);
   for (const to of n.email ?? []) if (!isMailAddress(to)) throw new ContentError(`${file}: notify.email: "${to}" is not a mail address`, 'a plain address such as soc@example.co.jp (no display name)');

@@ -108,7 +108,7 @@ describe('notifications', () => {
   const ALL = {
     webhook: 'https://soc.example.org/hook',
     slack: 'https://hooks.slack.example/services/T0/B0/s3cretpath',
-    teams: 'https://teams.example.org/webhookb2/s3cretpath',
+    teams: 'https://example.webhook.office.com/webhookb2/s3cretpath',
     chime: 'https://chime.example.org/incomingwebhooks/x?token=s3cret',
     email: ['soc@example.org', 'cert@example.org'],
     smtp: { host: 'mail.example.org', from: 'alerts@example.org' },
@@ -203,6 +203,9 @@ describe('notifications', () => {
     const bad = (notify: object) => () => validateProfile({ ...DEFAULT_PROFILE, notify } as never, 'p.yml');
     expect(bad({ slack: 'hooks.slack.com/services/x' })).toThrow(/p\.yml: notify\.slack "hooks\.slack\.com\/services\/x" is not an http\(s\) URL/);
     expect(bad({ teams: 'https://' })).toThrow(/notify\.teams "https:\/\/" is not an http\(s\) URL/);
+    // what OpenSearch Notifications takes for Teams, said before deploy
+    expect(bad({ teams: 'http://example.webhook.office.com/x' })).toThrow(/notify\.teams .* is not a Teams incoming-webhook URL \(https:\/\/<name>\.webhook\.office\.com\/\.\.\.\)/);
+    expect(bad({ teams: 'https://127.0.0.1/?u=https://a.webhook.office.com' })).toThrow(/is not a Teams incoming-webhook URL/);
     expect(bad({ chime: 'ftp://chime.example.org/x' })).toThrow(/notify\.chime .* is not an http\(s\) URL/);
     expect(bad({ webhook: 'https://a.example.org/ x' })).toThrow(/notify\.webhook .* is not an http\(s\) URL/);
     expect(bad({ email: ['SOC <soc@example.org>'] })).toThrow(/notify\.email: "SOC <soc@example\.org>" is not a mail address/);
