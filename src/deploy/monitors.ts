@@ -1,8 +1,8 @@
+import path from 'node:path';
 import type { Connection } from '../cluster/connection.js';
 import { RejectedObjectError } from '../errors.js';
 import type { CompiledRule } from '../rules/compile.js';
 import { readMonitorMarker } from '../rules/render/monitor.js';
-import path from 'node:path';
 import { buildDir } from './rules.js';
 import { templateRateLine } from './script-limits.js';
 import type { DeployTarget, TargetEntry } from './target.js';

@@ -9,9 +9,10 @@ import type { CompiledRule } from '../rules/compile.js';
  *
  * Deploy leaves the setting as it is, and says so. The engine compiles a template once and
  * keeps it in the context's cache (100 entries by default), so the pack's monitors compile
- * each of their templates once and then reuse them: at most 21 inputs plus 2 per action,
- * spread over the monitors' first runs. A cluster-wide limit is the cluster owner's choice,
- * and raising it would also let other callers compile more. What does reach the limit is
+ * each of their templates once and then reuse them: at most 21 inputs plus 2 per action
+ * (a text several channels share is one template), spread over the monitors' first runs. A
+ * cluster-wide limit is the cluster owner's choice, and raising it would also let other
+ * callers compile more. What does reach the limit is
  * running many monitors whose template text differs each time in a row (`_execute` with
  * monitor bodies, as a test may do): such a test raises the limit for itself.
  */
@@ -32,14 +33,24 @@ export async function templateCompilationRate(conn: Connection): Promise<string>
   return `${DEFAULT_RATE} (the default)`;
 }
 
-/** The templates the monitors compile: one input each, and a subject and a message per action. */
+/**
+ * The distinct templates the monitors compile: one input each, and a subject and a message per
+ * action (a text sent to several channels, as the same subject is, is compiled once).
+ */
 export function monitorTemplates(rules: CompiledRule[]): number {
-  let n = 0;
+  const sources = new Set<string>();
   for (const r of rules) {
-    n += r.monitor.inputs.length;
-    for (const t of r.monitor.triggers) for (const body of Object.values(t)) n += 2 * (((body as { actions?: unknown[] }).actions ?? []).length);
+    for (const input of r.monitor.inputs) sources.add(JSON.stringify(input));
+    for (const t of r.monitor.triggers) {
+      for (const body of Object.values(t)) {
+        for (const a of ((body as { actions?: Array<{ subject_template?: { source: string }; message_template?: { source: string } }> }).actions ?? [])) {
+          if (a.subject_template) sources.add(a.subject_template.source);
+          if (a.message_template) sources.add(a.message_template.source);
+        }
+      }
+    }
   }
-  return n;
+  return sources.size;
 }
 
 export async function templateRateLine(conn: Connection, rules: CompiledRule[]): Promise<string> {
