@@ -37,7 +37,7 @@ const deployArgs = ['--cluster', cluster.url, ...(cluster.insecure ? ['--insecur
 /** A copy of the checkout whose content a test may edit, as a user edits theirs. */
 async function checkoutCopy(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pack-checkout-'));
-  for (const d of ['src', 'scripts', 'pipelines', 'mappings', 'rules', 'security', 'package.json']) await cp(path.join(ROOT, d), path.join(dir, d), { recursive: true });
+  for (const d of ['src', 'scripts', 'pipelines', 'mappings', 'rules', 'profiles', 'security', 'package.json']) await cp(path.join(ROOT, d), path.join(dir, d), { recursive: true });
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   return dir;
 }
