@@ -126,9 +126,12 @@ function monitorFor(rule: CompiledRule, ns: string): Record<string, any> {
   return m;
 }
 
-/** Which scheduled runs can fire: those whose look-back window holds a document the rule selects. */
+/**
+ * Which scheduled runs can fire: those whose look-back window holds a document the rule selects
+ * (with prevalence, whose own window does: a group needs a recent document to fire).
+ */
 async function runsWithData(conn: Connection, rule: CompiledRule, ns: string, runs: number[]): Promise<number[]> {
-  const look = lookbackMs(rule.resolved);
+  const look = rule.resolved.prevalence ? rule.resolved.windowMs : lookbackMs(rule.resolved);
   const first = runs[0]! - look;
   const last = runs[runs.length - 1]!;
   const step = rule.resolved.scheduleMs;

@@ -4,7 +4,7 @@ import { PackError, UsageError } from '../errors.js';
 import { PACK_ROOT } from '../paths.js';
 import { compileRules } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
-import { lookbackMs, metricAggs } from '../rules/render/aggregations.js';
+import { bucketCondition, bucketsPath, lookbackMs, metricAggs, searchQuery } from '../rules/render/aggregations.js';
 import type { ResolvedRule } from '../rules/resolve.js';
 import type { Bucket, CheckFinding, Detection, HuntResult, SampleEvent } from './findings.js';
 import { detectionsOf, type EntityBuckets, type WindowPlan } from './windows.js';
@@ -318,6 +318,82 @@ async function huntGrouped(ctx: SearchContext, r: ResolvedRule, from: number, to
   return finding;
 }
 
+/**
+ * A rule with prevalence: its distinct clients are counted over a longer window than its
+ * conditions, which the sliding buckets cannot unite, so the monitor's own search (the same
+ * query, aggregations and bucket condition) is run at each of its run times whose window holds
+ * a selected event (no other run can fire), and consecutive firing runs of an entity are one
+ * detection, as for the other grouped rules.
+ */
+async function huntByRuns(ctx: SearchContext, r: ResolvedRule, from: number, to: number, o: Required<Pick<HuntOptions, 'sampleSize' | 'topSize'>>): Promise<CheckFinding> {
+  const finding = emptyFinding(r);
+  const plan = windowPlan(r, from, to);
+  if (plan.runs === 0) return finding;
+  // the runs that can fire: an event at t is in the windows of the runs ending in [t, t + window]
+  const offset = ((plan.lastEnd % plan.step) + plan.step) % plan.step;
+  const hist = await search(ctx, r, {
+    size: 0,
+    query: { bool: { filter: [r.query, range(plan.firstEnd - plan.window, plan.lastEnd + 1)] } },
+    aggregations: { t: { date_histogram: { field: '@timestamp', fixed_interval: `${plan.step / 1000}s`, offset: `+${offset}ms`, min_doc_count: 1 } } },
+  });
+  const ends = new Set<number>();
+  for (const b of hist.aggregations?.t?.buckets ?? []) {
+    for (let end = b.key as number; end <= (b.key as number) + plan.step + plan.window; end += plan.step) if (end >= plan.firstEnd && end <= plan.lastEnd) ends.add(end);
+  }
+  const sources = r.groupBy.map((field, i) => ({ [`g${i}`]: { terms: { field } } }));
+  const firing = new Map<string, { keys: Record<string, string>; ends: number[] }>();
+  for (const end of [...ends].sort((a, b) => a - b)) {
+    let after: unknown;
+    for (;;) {
+      const body = await search(ctx, r, {
+        size: 0,
+        query: { bool: { filter: [searchQuery(r), { range: { '@timestamp': { gte: end - plan.lookback, lte: end, format: 'epoch_millis' } } }] } },
+        aggregations: {
+          g: {
+            composite: { size: PAGE, sources, ...(after ? { after } : {}) },
+            aggs: { ...metricAggs(r, (ms) => end - ms), fires: { bucket_selector: { buckets_path: bucketsPath(r), script: bucketCondition(r) } } },
+          },
+        },
+      });
+      const agg = body.aggregations?.g;
+      for (const b of agg?.buckets ?? []) {
+        const keys = Object.fromEntries(r.groupBy.map((f, i) => [f, String(b.key[`g${i}`])]));
+        const id = JSON.stringify(r.groupBy.map((f) => keys[f]));
+        let e = firing.get(id);
+        if (!e) firing.set(id, (e = { keys, ends: [] }));
+        e.ends.push(end);
+      }
+      if (!agg?.after_key || (agg.buckets ?? []).length === 0) break;
+      after = agg.after_key;
+    }
+  }
+  const detections: Detection[] = [];
+  for (const e of firing.values()) {
+    const spans: Array<[number, number]> = [];
+    for (const end of e.ends) {
+      const last = spans[spans.length - 1];
+      if (last && end - last[1] === plan.step) last[1] = end;
+      else spans.push([end - plan.window, end]);
+    }
+    for (const [start, end] of spans) detections.push({ windowStart: new Date(start).toISOString(), windowEnd: new Date(end).toISOString(), entity: e.keys, count: 0 });
+  }
+  // each detection's count: its entity's selected events in its span
+  for (let i = 0; i < detections.length; i += 200) {
+    const batch = detections.slice(i, i + 200);
+    const filters = Object.fromEntries(batch.map((d, j) => [`d${j}`, { bool: { filter: [...Object.entries(d.entity ?? {}).map(([f, v]) => ({ term: { [f]: v } })), range(Date.parse(d.windowStart), Date.parse(d.windowEnd) + 1)] } }]));
+    const body = await search(ctx, r, { size: 0, query: r.query, aggregations: { d: { filters: { filters } } } });
+    batch.forEach((d, j) => (d.count = body.aggregations.d.buckets[`d${j}`].doc_count));
+  }
+  detections.sort((a, b) => a.windowStart.localeCompare(b.windowStart) || JSON.stringify(a.entity).localeCompare(JSON.stringify(b.entity)));
+  finding.detections = detections;
+  if (!detections.length) return finding;
+  const chosen = [...detections].sort((a, b) => b.count - a.count).slice(0, Math.floor(MAX_QUERY_CLAUSES / (r.groupBy.length + 2)));
+  const should = chosen.map((d) => ({ bool: { filter: [...Object.entries(d.entity ?? {}).map(([f, v]) => ({ term: { [f]: v } })), range(Date.parse(d.windowStart), Date.parse(d.windowEnd) + 1)] } }));
+  const body = await search(ctx, r, { size: 0, track_total_hits: true, query: { bool: { filter: [r.query, { bool: { should, minimum_should_match: 1 } }] } }, aggregations: findingAggs(r, o) });
+  describe(finding, r, body);
+  return finding;
+}
+
 function messageOf(err: unknown): string {
   if (err instanceof PackError) return err.hint ? `${err.message} (${err.hint})` : err.message;
   return err instanceof Error ? err.message : String(err);
@@ -355,7 +431,7 @@ export async function runHunt(conn: Connection, options: HuntOptions = {}): Prom
       const r = rules[i]!.resolved;
       const t0 = Date.now();
       try {
-        checks[i] = r.groupBy.length ? await huntGrouped(ctx, r, from, to, o) : await huntMatch(ctx, r, from, to, o);
+        checks[i] = r.prevalence ? await huntByRuns(ctx, r, from, to, o) : r.groupBy.length ? await huntGrouped(ctx, r, from, to, o) : await huntMatch(ctx, r, from, to, o);
       } catch (err) {
         checks[i] = { ...emptyFinding(r), error: messageOf(err) };
       }

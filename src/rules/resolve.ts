@@ -25,6 +25,13 @@ export interface ResolvedRule {
   timezone: string;
   regularity: boolean;
   notify: NotifySettings;
+  /**
+   * prevalence (rules/README.md): the search reads `windowMs` back with `query` (the rule's
+   * filter and exclude, without the business-hours clause); a group alerts while fewer than
+   * `lt` distinct values of `field` have events in it, and its conditions are judged on its
+   * events that match the rule's whole selection in the rule's own window
+   */
+  prevalence?: { field: string; windowMs: number; lt: number; query: Record<string, unknown> };
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -176,6 +183,7 @@ export function resolveRule(rule: Rule, profileIn: Profile, file = `rule ${rule.
   if (logic.outside_business_hours) filter.push(outsideBusinessHours(profile));
   const mustNot = (logic.exclude ?? []).map((c) => expandExtensions(c, profile, file));
   const query = { bool: { filter, ...(mustNot.length ? { must_not: mustNot } : {}) } };
+  const baseQuery = { bool: { filter: filter.slice(0, 1), ...(mustNot.length ? { must_not: mustNot } : {}) } };
   const resolved: ResolvedRule = {
     rule,
     indices: logic.sources.map((s) => `${profile.indices.prefix}-jpcert.${s}-*`),
@@ -188,6 +196,11 @@ export function resolveRule(rule: Rule, profileIn: Profile, file = `rule ${rule.
     regularity: logic.regularity ?? false,
     notify: profile.notify,
   };
+  if (logic.prevalence) {
+    const windowMs = durationMs(logic.prevalence.window);
+    if (windowMs < resolved.windowMs) throw new ContentError(`${file}: prevalence.window (${logic.prevalence.window}) must be at least the rule's window (${logic.window})`);
+    resolved.prevalence = { field: logic.prevalence.field, windowMs, lt: toNumber(logic.prevalence.lt, 'prevalence.lt', file), query: baseQuery };
+  }
   if (logic.baseline) {
     resolved.baseline = {
       history: logic.baseline.history,

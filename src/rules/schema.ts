@@ -64,11 +64,18 @@ const logic = z
     /** grouped rules: also report how regular each group's activity is (0-100), from its
      *  active days in the window and how even its daily counts are */
     regularity: z.boolean().optional(),
+    /** grouped rules: the group alerts only while fewer than `lt` distinct values of `field`
+     *  (the internal clients, source.ip) have events of the group in the longer `window`
+     *  (at any hour: the rule's filter and exclude, without outside_business_hours); the
+     *  conditions are judged on the group's events of the rule's own window, as before */
+    prevalence: z.strictObject({ field: z.string(), window: duration, lt: z.union([z.number(), z.string()]) }).optional(),
   })
   .superRefine((l, ctx) => {
     if (l.type !== 'match' && !(l.group_by && l.group_by.length)) ctx.addIssue({ code: 'custom', message: `a ${l.type} rule needs group_by` });
     if (l.type === 'threshold' && !(l.conditions && l.conditions.length)) ctx.addIssue({ code: 'custom', message: 'a threshold rule needs conditions' });
     if (l.type === 'baseline' && !l.baseline) ctx.addIssue({ code: 'custom', message: 'a baseline rule needs baseline: {history, ratio, min_count}' });
+    if (l.prevalence && !(l.group_by && l.group_by.length)) ctx.addIssue({ code: 'custom', message: 'prevalence needs group_by (the destination or User-Agent whose clients are counted)' });
+    if (l.prevalence && l.type === 'baseline') ctx.addIssue({ code: 'custom', message: 'prevalence is for match-like threshold rules, not baseline' });
     for (const c of l.conditions ?? []) {
       if ((c.metric === 'cardinality' || c.metric === 'sum') && !c.field) ctx.addIssue({ code: 'custom', message: `condition ${c.metric} needs a field` });
     }

@@ -87,6 +87,24 @@ const RULES: Record<string, Rule> = {
       report_fields: ['source.ip'],
     },
   }),
+  // prevalence: a destination reached off-hours in the last hour, from fewer than common_clients PCs in the week
+  prevalence: base({
+    id: '7a8b9c0d-1e2f-4a3b-9c4d-5e6f7a8b9c0d',
+    check: 'PROXY-5',
+    logic: {
+      type: 'threshold',
+      sources: ['squid'],
+      filter: { term: { 'event.kind': 'event' } },
+      exclude: [{ domain_any: { field: 'url.domain', domains: '${profile.software.domains}' } }],
+      outside_business_hours: true,
+      group_by: ['url.domain'],
+      conditions: [{ metric: 'count', gte: 1 }, { metric: 'cardinality', field: 'url.path', gte: 1 }],
+      prevalence: { field: 'source.ip', window: '7d', lt: '${profile.thresholds.common_clients}' },
+      window: '1h',
+      schedule: '30m',
+      report_fields: ['source.ip', 'url.domain'],
+    },
+  }),
 };
 
 const PROFILE: Profile = { ...DEFAULT_PROFILE, notify: { webhook: 'https://soc.example.co.jp/hooks/jpcert', email: ['soc@example.co.jp'], channel_id: 'soc-channel' }, business_domains: ['example.co.jp'], holidays: ['2026-01-01'], maintenance_windows: [{ days: ['sat'], start: '02:00', end: '04:00' }] };
@@ -112,7 +130,39 @@ describe.each(Object.keys(RULES).map((name, i) => [name, i] as const))('%s rule'
 });
 
 test('a grouped rule becomes a bucket-level monitor, a plain one a query-level monitor', () => {
-  expect(compiled.rules.map((r) => r.monitor.monitor_type)).toEqual(['query_level_monitor', 'bucket_level_monitor', 'bucket_level_monitor', 'query_level_monitor']);
+  expect(compiled.rules.map((r) => r.monitor.monitor_type)).toEqual(['query_level_monitor', 'bucket_level_monitor', 'bucket_level_monitor', 'query_level_monitor', 'bucket_level_monitor']);
+});
+
+test('prevalence: the search reads the prevalence window without the business-hours clause; the conditions read the recent events; the distinct clients must stay below the threshold', () => {
+  const c = compiled.rules[4]!;
+  expect(c.resolved.prevalence).toMatchObject({ field: 'source.ip', windowMs: 7 * 86_400_000, lt: 5 });
+  const search = c.monitor.inputs[0]!.search.query as any;
+  expect(search.query.bool.filter[1].range['@timestamp'].gte).toBe('{{period_end}}||-604800s');
+  // the outer query is the rule's filter and exclude only: no script (business hours) in it
+  expect(JSON.stringify(search.query.bool.filter[0])).not.toContain('painless');
+  const aggs = search.aggregations.composite_agg.aggs;
+  expect(aggs.recent.filter.bool.filter[0]).toEqual(c.resolved.query);
+  expect(aggs.recent.filter.bool.filter[1]).toEqual({ range: { '@timestamp': { gte: '{{period_end}}||-3600s' } } });
+  expect(Object.keys(aggs.recent.aggs)).toEqual(['c1']);
+  expect(aggs.clients).toEqual({ cardinality: { field: 'source.ip' } });
+  const cond = (c.monitor.triggers[0] as any).bucket_level_trigger.condition;
+  expect(cond.buckets_path).toEqual({ c0: 'recent._count', c1: 'recent>c1', recent: 'recent._count', clients: 'clients' });
+  expect(cond.script.source).toBe('params.c0 >= 1 && params.c1 >= 1 && params.recent >= 1 && params.clients < 5');
+  // the watch: the same search; an alert counts the recent events and links back over the rule's window
+  const watch = c.watch.body as any;
+  expect(watch.input.search.request.body.query.bool.filter[0]).toEqual(c.resolved.prevalence!.query);
+  expect(watch.metadata.window_seconds).toBe(3600);
+  expect(watch.transform.script.source).toContain("'count': b.recent.doc_count, 'clients': b.clients.value");
+  // the saved search lists the candidate events: the whole selection, business hours included
+  expect(JSON.parse((c.savedSearch.kibana.attributes.kibanaSavedObjectMeta as any).searchSourceJSON).filter[0].query).toEqual(c.resolved.query);
+  // the profile's threshold reaches the trigger
+  const other = compileRules([{ rule: RULES.prevalence!, file: 'p.yml' }], { ...PROFILE, thresholds: { ...withRuleDefaults(PROFILE).thresholds, common_clients: 3 } });
+  expect((other.rules[0]!.monitor.triggers[0] as any).bucket_level_trigger.condition.script.source).toContain('params.clients < 3');
+});
+
+test('prevalence: a window shorter than the rule\'s, or no group, is refused', () => {
+  const bad = { ...RULES.prevalence!, logic: { ...RULES.prevalence!.logic, prevalence: { field: 'source.ip', window: '30m', lt: 5 } } };
+  expect(() => compileRules([{ rule: bad, file: 'bad.yml' }], PROFILE)).toThrow(/bad.yml: prevalence.window \(30m\) must be at least the rule's window \(1h\)/);
 });
 
 test('profile values reach the artifacts, and a profile change changes the hash', () => {

@@ -6,13 +6,16 @@ import type { ResolvedRule } from '../resolve.js';
  */
 
 /** `ago(ms)` writes "that long before the run's reference time" in the target's date math. */
-export function metricAggs(r: ResolvedRule, ago: (ms: number) => string): Record<string, Record<string, unknown>> {
+export function metricAggs(r: ResolvedRule, ago: (ms: number) => string | number): Record<string, Record<string, unknown>> {
   const aggs: Record<string, Record<string, unknown>> = {};
+  // prevalence: the conditions' metrics under a filter of the recent events (the rule's whole
+  // selection in its own window); the distinct clients over everything the search read
+  const cond: Record<string, Record<string, unknown>> = r.prevalence ? {} : aggs;
   r.conditions.forEach((c, i) => {
-    if (c.metric === 'cardinality') aggs[`c${i}`] = { cardinality: { field: c.field } };
-    else if (c.metric === 'sum') aggs[`c${i}`] = { sum: { field: c.field } };
+    if (c.metric === 'cardinality') cond[`c${i}`] = { cardinality: { field: c.field } };
+    else if (c.metric === 'sum') cond[`c${i}`] = { sum: { field: c.field } };
     else if (c.metric === 'distinct_days') {
-      aggs[`c${i}`] = {
+      cond[`c${i}`] = {
         cardinality: {
           script: {
             lang: 'painless',
@@ -23,6 +26,10 @@ export function metricAggs(r: ResolvedRule, ago: (ms: number) => string): Record
       };
     }
   });
+  if (r.prevalence) {
+    aggs.recent = { filter: { bool: { filter: [r.query, { range: { '@timestamp': { gte: ago(r.windowMs) } } }] } }, ...(Object.keys(cond).length ? { aggs: cond } : {}) };
+    aggs.clients = { cardinality: { field: r.prevalence.field } };
+  }
   if (r.baseline) {
     aggs.latest = { filter: { range: { '@timestamp': { gte: ago(r.windowMs) } } } };
   }
@@ -52,7 +59,12 @@ export function regularityScript(bucket: string): string {
 /** buckets_path of each variable the condition script reads. */
 export function bucketsPath(r: ResolvedRule): Record<string, string> {
   const path: Record<string, string> = {};
-  r.conditions.forEach((c, i) => (path[`c${i}`] = c.metric === 'count' ? '_count' : `c${i}`));
+  const under = r.prevalence ? 'recent' : undefined;
+  r.conditions.forEach((c, i) => (path[`c${i}`] = c.metric === 'count' ? (under ? `${under}._count` : '_count') : under ? `${under}>c${i}` : `c${i}`));
+  if (r.prevalence) {
+    path.recent = 'recent._count';
+    path.clients = 'clients';
+  }
   if (r.baseline) {
     path.total = '_count';
     path.latest = 'latest._count';
@@ -63,6 +75,8 @@ export function bucketsPath(r: ResolvedRule): Record<string, string> {
 /** The Painless condition over the bucket's variables (params.c0, ...). */
 export function bucketCondition(r: ResolvedRule): string {
   const parts = r.conditions.map((c, i) => `params.c${i} >= ${c.gte}`);
+  // prevalence: recent events, from fewer distinct clients than the organisation's normal
+  if (r.prevalence) parts.push('params.recent >= 1', `params.clients < ${r.prevalence.lt}`);
   if (r.baseline) {
     const { history, ratio, minCount } = r.baseline;
     // the mean of the earlier windows is (total - latest) / history
@@ -71,7 +85,13 @@ export function bucketCondition(r: ResolvedRule): string {
   return parts.join(' && ');
 }
 
-/** How far back the search looks: one window, or for a baseline the window plus its history. */
+/** How far back the search looks: one window, for a baseline the window plus its history, with prevalence the prevalence window. */
 export function lookbackMs(r: ResolvedRule): number {
+  if (r.prevalence) return Math.max(r.windowMs, r.prevalence.windowMs);
   return r.baseline ? r.windowMs * (r.baseline.history + 1) : r.windowMs;
+}
+
+/** The query a grouped rule's search runs (before its time range): the rule's selection, or with prevalence its filter and exclude only. */
+export function searchQuery(r: ResolvedRule): Record<string, unknown> {
+  return r.prevalence ? r.prevalence.query : r.query;
 }

@@ -1,6 +1,6 @@
 import { PACK_ID } from '../../content/load.js';
 import type { ResolvedRule } from '../resolve.js';
-import { bucketCondition, bucketsPath, lookbackMs, metricAggs } from './aggregations.js';
+import { bucketCondition, bucketsPath, lookbackMs, metricAggs, searchQuery } from './aggregations.js';
 
 /**
  * OpenSearch Alerting: a query-level monitor for a plain match, a bucket-level monitor (a
@@ -165,7 +165,7 @@ export function renderMonitor(r: ResolvedRule, contentHash: string): Monitor {
   const minutes = Math.max(1, Math.round(r.scheduleMs / 60_000));
   const ago = (ms: number) => `{{period_end}}||-${Math.round(ms / 1000)}s`;
   const range = { range: { '@timestamp': { gte: ago(lookbackMs(r)), lte: '{{period_end}}', format: 'epoch_millis' } } };
-  const query = { bool: { filter: [r.query, range], _name: monitorMarker(r.rule.id, contentHash) } };
+  const query = { bool: { filter: [searchQuery(r), range], _name: monitorMarker(r.rule.id, contentHash) } };
   const severity = MONITOR_SEVERITY[r.rule.severity];
   const triggerName = `${r.rule.check} ${r.rule.name.en}`;
   const search = grouped

@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { PACK_ID } from '../../content/load.js';
 import { parseHeaders, smtpOf } from '../../content/profile.js';
 import type { ResolvedRule } from '../resolve.js';
-import { bucketCondition, bucketsPath, lookbackMs, metricAggs, regularityScript } from './aggregations.js';
+import { bucketCondition, bucketsPath, lookbackMs, metricAggs, regularityScript, searchQuery } from './aggregations.js';
 
 /**
  * Elasticsearch Watcher: one watch per rule. The search input runs the rule's query over the
@@ -30,7 +30,7 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
   // (a clock ahead, a year-less syslog line given the wrong year) must not be reported by
   // every run until its time comes
   const range = { range: { '@timestamp': { gte: ago(lookbackMs(r)), lte: 'now' } } };
-  const query = { bool: { filter: [r.query, range] } };
+  const query = { bool: { filter: [searchQuery(r), range] } };
   const groupsAgg: Record<string, unknown> =
     r.groupBy.length === 1
       ? { terms: { field: r.groupBy[0], size: 1000 } }
@@ -88,6 +88,8 @@ export function renderWatch(r: ResolvedRule, contentHash: string): WatchBody {
       report_fields: rule.logic.report_fields,
       group_by: r.groupBy,
       lookback_seconds: Math.round(lookbackMs(r) / 1000),
+      // with prevalence, what an alert's link back searches: the rule's window, shorter than the look-back
+      ...(r.prevalence ? { window_seconds: Math.round(r.windowMs / 1000) } : {}),
     },
   };
 }
@@ -149,7 +151,7 @@ export function alertDocsScript(r: ResolvedRule): string {
     `'@timestamp': ctx.execution_time`,
     `'watch_id': ctx.watch_id`,
   ].join(', ');
-  const link = `'saved_search_id': ctx.metadata.rule_id, 'from': ctx.execution_time.minusSeconds((long) ctx.metadata.lookback_seconds).toInstant().toString(), 'to': ctx.execution_time.toInstant().toString()`;
+  const link = `'saved_search_id': ctx.metadata.rule_id, 'from': ctx.execution_time.minusSeconds((long) ctx.metadata.${r.prevalence ? 'window_seconds' : 'lookback_seconds'}).toInstant().toString(), 'to': ctx.execution_time.toInstant().toString()`;
   // a value inside a Lucene phrase: backslash and double quote escaped
   const quoted = (v: string) => `'"' + String.valueOf(${v}).replace('\\\\', '\\\\\\\\').replace('"', '\\\\"') + '"'`;
   if (r.groupBy.length) {
@@ -168,7 +170,10 @@ export function alertDocsScript(r: ResolvedRule): string {
       // units, at most 300 bytes of UTF-8, and hashed)
       "  String key = String.join('|', parts); if (key.length() > 100) { key = key.substring(0, 100) + '#' + Integer.toHexString(key.hashCode()); }",
       `  String id = ctx.metadata.rule_id + ':' + key + ':' + (ctx.execution_time.toInstant().toEpochMilli() / (1000L * (long) ctx.metadata.lookback_seconds));`,
-      `  docs.add(['_id': id, ${common}, 'group': group, 'count': b.doc_count, 'summary': String.join(' ', parts) + ': ' + b.doc_count + ' event(s)', 'link_back': [${link}, 'query': String.join(' AND ', terms)]${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]);`,
+      // with prevalence: the group's events in the rule's window, and how many distinct clients the group had in the look-back
+      r.prevalence
+        ? `  docs.add(['_id': id, ${common}, 'group': group, 'count': b.recent.doc_count, 'clients': b.clients.value, 'summary': String.join(' ', parts) + ': ' + b.recent.doc_count + ' event(s) from ' + b.clients.value + ' client(s)', 'link_back': [${link}, 'query': String.join(' AND ', terms)]${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]);`
+        : `  docs.add(['_id': id, ${common}, 'group': group, 'count': b.doc_count, 'summary': String.join(' ', parts) + ': ' + b.doc_count + ' event(s)', 'link_back': [${link}, 'query': String.join(' AND ', terms)]${r.regularity ? `, 'regularity': ${regularityScript('b')}` : ''}]);`,
       '}',
     ].join(' ');
   }
