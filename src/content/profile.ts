@@ -50,8 +50,9 @@ export interface Profile {
   /** domains used for business, left out of the beacon check */
   business_domains?: string[];
   /** the organisation itself: its own mail and web domains (MAIL-1 weighs a header From
-   *  claiming one of them) */
-  organization?: { domains: string[] };
+   *  claiming one of them), and its partners' and customers' mail domains that an attacker
+   *  would borrow (MAIL-1 weighs a header From claiming one of them the same way) */
+  organization?: { domains: string[]; partner_domains?: string[] };
   /** software that talks to the internet by itself (updates, PKI, telemetry, Office, AV):
    *  its User-Agent patterns and destination domains. Added to the pack's own list
    *  (profiles/pack-defaults.yml) unless `use_pack_defaults` is false */
@@ -143,7 +144,7 @@ export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices' | 'ret
   browsers: { user_agents: ['Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/*', 'Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/* Edg/*', 'Mozilla/5.0 (Windows NT *; rv:*) Gecko/* Firefox/*'] },
   accounts: { admins: [], privileged: [] },
   business_domains: [],
-  organization: { domains: [] },
+  organization: { domains: [], partner_domains: [] },
   software: { user_agents: [], domains: [], use_pack_defaults: true },
   hosts: { servers: [], always_on: [] },
   thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 40, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20, common_clients: 5 },
@@ -245,7 +246,7 @@ const SHAPE: Shape = {
   browsers: { user_agents: 'string[]' },
   accounts: { admins: [{ name: 'string', hosts: 'string[]' }], privileged: 'string[]' },
   business_domains: 'string[]',
-  organization: { domains: 'string[]' },
+  organization: { domains: 'string[]', partner_domains: 'string[]' },
   software: { user_agents: 'string[]', domains: 'string[]', use_pack_defaults: 'boolean' },
   hosts: { servers: 'string[]', always_on: 'string[]' },
   thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number', common_clients: 'number' },
