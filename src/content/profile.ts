@@ -54,9 +54,10 @@ export interface Profile {
    *  would borrow (MAIL-1 weighs a header From claiming one of them the same way) */
   organization?: { domains: string[]; partner_domains?: string[] };
   /** software that talks to the internet by itself (updates, PKI, telemetry, Office, AV):
-   *  its User-Agent patterns and destination domains. Added to the pack's own list
+   *  its User-Agent patterns, destination domains and the address ranges PCs reach directly by
+   *  design (conferencing media relays; G2). Added to the pack's own list
    *  (profiles/pack-defaults.yml) unless `use_pack_defaults` is false */
-  software?: { user_agents: string[]; domains: string[]; use_pack_defaults?: boolean };
+  software?: { user_agents: string[]; domains: string[]; addresses?: string[]; use_pack_defaults?: boolean };
   /** hosts with a known role: servers (addresses or names that authenticate many users,
    *  judged against their own history) and hosts left on around the clock */
   hosts?: { servers: string[]; always_on: string[] };
@@ -145,7 +146,7 @@ export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices' | 'ret
   accounts: { admins: [], privileged: [] },
   business_domains: [],
   organization: { domains: [], partner_domains: [] },
-  software: { user_agents: [], domains: [], use_pack_defaults: true },
+  software: { user_agents: [], domains: [], addresses: [], use_pack_defaults: true },
   hosts: { servers: [], always_on: [] },
   thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 40, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20, common_clients: 5 },
   executable_extensions: ['exe', 'scr', 'com', 'pif', 'bat', 'cmd', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'lnk', 'ps1', 'jar', 'msi', 'dll', 'cpl', 'iso', 'img'],
@@ -161,7 +162,7 @@ export interface PackDefaultEntry {
 
 /** The lists the pack ships (profiles/pack-defaults.yml): well-known infrastructure every Windows network talks to. */
 export interface PackDefaults {
-  software: { user_agents: PackDefaultEntry[]; domains: PackDefaultEntry[] };
+  software: { user_agents: PackDefaultEntry[]; domains: PackDefaultEntry[]; addresses: PackDefaultEntry[] };
 }
 
 export const PACK_DEFAULTS_FILE = path.join(PACK_ROOT, 'profiles', 'pack-defaults.yml');
@@ -176,9 +177,9 @@ export function packDefaults(file = PACK_DEFAULTS_FILE): PackDefaults {
   } catch (err) {
     throw new ContentError(`${file} cannot be read as YAML: ${(err as Error).message}`, undefined, { cause: err });
   }
-  const out: PackDefaults = { software: { user_agents: [], domains: [] } };
+  const out: PackDefaults = { software: { user_agents: [], domains: [], addresses: [] } };
   const sw = (raw as { software?: Record<string, unknown> }).software ?? {};
-  for (const key of ['user_agents', 'domains'] as const) {
+  for (const key of ['user_agents', 'domains', 'addresses'] as const) {
     const list = sw[key] ?? [];
     if (!Array.isArray(list)) throw new ContentError(`${file}: software.${key} must be a list`);
     list.forEach((e: unknown, i) => {
@@ -197,9 +198,9 @@ export function packDefaults(file = PACK_DEFAULTS_FILE): PackDefaults {
 function softwareWithDefaults(p: Profile): Required<NonNullable<Profile['software']>> {
   const own = { ...RULE_DEFAULTS.software, ...p.software };
   const usePack = own.use_pack_defaults !== false;
-  const pack = usePack ? packDefaults().software : { user_agents: [], domains: [] };
+  const pack = usePack ? packDefaults().software : { user_agents: [], domains: [], addresses: [] };
   const merge = (a: PackDefaultEntry[], b: string[]) => [...new Set([...a.map((e) => e.value), ...b])];
-  return { user_agents: merge(pack.user_agents, own.user_agents), domains: merge(pack.domains, own.domains), use_pack_defaults: usePack };
+  return { user_agents: merge(pack.user_agents, own.user_agents), domains: merge(pack.domains, own.domains), addresses: merge(pack.addresses, own.addresses ?? []), use_pack_defaults: usePack };
 }
 
 /** A profile with every rule setting filled in from RULE_DEFAULTS (and the pack's default lists). */
@@ -247,7 +248,7 @@ const SHAPE: Shape = {
   accounts: { admins: [{ name: 'string', hosts: 'string[]' }], privileged: 'string[]' },
   business_domains: 'string[]',
   organization: { domains: 'string[]', partner_domains: 'string[]' },
-  software: { user_agents: 'string[]', domains: 'string[]', use_pack_defaults: 'boolean' },
+  software: { user_agents: 'string[]', domains: 'string[]', addresses: 'string[]', use_pack_defaults: 'boolean' },
   hosts: { servers: 'string[]', always_on: 'string[]' },
   thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number', common_clients: 'number' },
   executable_extensions: 'string[]',
@@ -298,6 +299,7 @@ export function validateProfile(p: Profile, file: string): Profile {
   parseHeaders(p.notify?.webhook_headers, file);
   if (p.notify?.webhook_headers?.length && !p.notify.webhook) throw new ContentError(`${file}: notify.webhook_headers without notify.webhook`);
   for (const cidr of p.networks?.internal ?? []) if (!isCidr(cidr)) throw new ContentError(`${file}: networks.internal: "${cidr}" is not an address range such as 10.0.0.0/8`);
+  for (const a of p.software?.addresses ?? []) if (!isCidr(a) && !ipaddr.isValid(a)) throw new ContentError(`${file}: software.addresses: "${a}" is not an address or an address range such as 170.114.0.0/16`);
   validateRetention(p, file);
   return p;
 }
