@@ -196,3 +196,159 @@ export function ingestTable(rows: IngestBenchRow[]): string {
   );
   return [head, sep, ...body].join('\n');
 }
+
+/** `5g`, `500m`, `1.5g`, `200k` or a number of bytes: binary units (g = GiB) */
+export function parseByteSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim());
+  if (!m) throw new Error(`not a size: "${value}" (give bytes, or a number with k, m, g or t)`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.floor(Number(m[1]) * unit);
+}
+
+export interface StreamBenchOptions {
+  /** how much log to generate (whole lines, at most this many bytes) */
+  bytes: number;
+  source: string;
+  root: string;
+  connection: ConnectionOptions;
+  env: Record<string, string>;
+  log: (s: string) => void;
+  /** how often the loader's memory is read, ms (default 500) */
+  sampleMs?: number;
+  /** how often a progress line is logged, ms (default 60 s) */
+  logMs?: number;
+  /** stop generating after this long (the loader then finishes what it was given): on a busy machine, the size that fits */
+  timeLimitMs?: number;
+}
+
+export interface RssSample {
+  /** bytes handed to the loader so far */
+  bytes: number;
+  seconds: number;
+  rssMb: number;
+}
+
+export interface StreamBenchResult {
+  source: string;
+  bytes: number;
+  lines: number;
+  seconds: number;
+  /** the loader's peak resident memory over the whole run (VmHWM, Linux) */
+  peakRssMb: number;
+  /** its resident memory when 10%, 50% and 90% of the input had been handed to it */
+  rssAt: Record<'p10' | 'p50' | 'p90', number>;
+  samples: RssSample[];
+  /** the time limit cut the input short of the size asked */
+  cut: boolean;
+}
+
+/**
+ * The loader's memory on a large input, without the input on disk: the source's benchmark
+ * lines repeated to `bytes` are generated here and piped into `npm run ingest -- -` (standard
+ * input, as `zcat big.gz | npm run ingest -- -` would), whose resident memory is read from
+ * /proc while it runs. Checks that every line was indexed once; deletes the data stream after.
+ */
+export async function benchIngestBytes(conn: Connection, o: StreamBenchOptions): Promise<StreamBenchResult> {
+  const corpus = benchLines(o.root, o.source);
+  // a block of whole lines (about 1 MiB) written again and again; the last write is cut at a line end
+  const blockLines: string[] = [];
+  let blockBytes = 0;
+  for (let i = 0; blockBytes < 1024 * 1024 || i % corpus.length !== 0; i++) {
+    const line = `${corpus[i % corpus.length]!}\n`;
+    blockLines.push(line);
+    blockBytes += Buffer.byteLength(line);
+  }
+  const block = Buffer.from(blockLines.join(''));
+  const stream = `logs-jpcert.${o.source}-benchbytes`;
+  await conn.request('DELETE', `/_data_stream/${stream}`);
+
+  const sampleMs = o.sampleMs ?? 500;
+  const logMs = o.logMs ?? 60_000;
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(o.root, 'scripts', 'ingest.ts'), '--cluster', o.connection.url, '--source', o.source, '--namespace', 'benchbytes', ...(o.connection.insecure ? ['--insecure'] : []), '-'], {
+    cwd: o.root,
+    env: { ...process.env, ...o.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderrTail = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-20_000)));
+  const closed = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  let exited = false;
+  void closed.then(() => (exited = true), () => (exited = true));
+
+  let written = 0;
+  let lines = 0;
+  let peak = 0;
+  const samples: RssSample[] = [];
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (hwm) peak = Math.max(peak, Number(hwm[1]) / 1024);
+      if (rss) samples.push({ bytes: written, seconds: elapsed(), rssMb: Number(rss[1]) / 1024 });
+    } catch {
+      // the process has ended
+    }
+  };
+  const sampler = setInterval(sample, sampleMs);
+  const logger = setInterval(() => {
+    const last = samples[samples.length - 1];
+    o.log(`  ${((100 * written) / o.bytes).toFixed(1)}% ${(written / 1048576).toFixed(0)} MB, ${lines} lines handed over in ${elapsed().toFixed(0)} s (${Math.round(lines / elapsed())} lines/s); loader RSS ${last ? Math.round(last.rssMb) : '?'} MB, peak ${Math.round(peak)} MB`);
+  }, logMs);
+
+  child.stdin.on('error', () => {
+    // the loader ended early (its exit code says why)
+  });
+  const write = (buf: Buffer) => new Promise<void>((resolve) => (child.stdin.write(buf) ? resolve() : child.stdin.once('drain', resolve)));
+  try {
+    while (written < o.bytes && !exited) {
+      if (o.timeLimitMs !== undefined && elapsed() * 1000 > o.timeLimitMs) {
+        o.log(`  time limit reached after ${written} bytes (${lines} lines): the input ends there`);
+        break;
+      }
+      let buf = block;
+      let n = blockLines.length;
+      if (written + block.length > o.bytes) {
+        // the lines of the block that still fit
+        let size = 0;
+        n = 0;
+        while (n < blockLines.length && size + Buffer.byteLength(blockLines[n]!) <= o.bytes - written) size += Buffer.byteLength(blockLines[n++]!);
+        if (!n) break;
+        buf = block.subarray(0, size);
+      }
+      await write(buf);
+      written += buf.length;
+      lines += n;
+    }
+    child.stdin.end();
+    const code = await closed;
+    sample();
+    if (code !== 0) throw new Error(`the loader exited ${code}:\n${stderrTail}`);
+  } finally {
+    clearInterval(sampler);
+    clearInterval(logger);
+  }
+  const seconds = elapsed();
+  if (!new RegExp(`total\\s+${lines}\\s+${lines}\\s+0\\s`).test(stdout)) throw new Error(`the loader did not index each of the ${lines} lines once:\n${stdout}`);
+  await conn.request('POST', `/${stream}/_refresh`);
+  const count = ((await conn.request('GET', `/${stream}/_count`)).body as { count?: number }).count;
+  if (count !== lines) throw new Error(`${stream} holds ${count} documents, not ${lines}`);
+  const at = (f: number) => samples.find((s) => s.bytes >= f * written)?.rssMb ?? NaN;
+  await conn.request('DELETE', `/_data_stream/${stream}`);
+  return { source: o.source, bytes: written, lines, seconds, peakRssMb: peak, rssAt: { p10: at(0.1), p50: at(0.5), p90: at(0.9) }, samples, cut: written < o.bytes - block.length };
+}
+
+export function streamTable(r: StreamBenchResult): string {
+  return [
+    '| source | bytes | lines | wall s | lines/s | loader peak RSS MB | RSS at 10% | at 50% | at 90% |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| ${r.source} | ${r.bytes} (${(r.bytes / 1024 ** 3).toFixed(2)} GiB) | ${r.lines} | ${r.seconds.toFixed(0)} | ${Math.round(r.lines / r.seconds)} | ${Math.round(r.peakRssMb)} | ${Math.round(r.rssAt.p10)} | ${Math.round(r.rssAt.p50)} | ${Math.round(r.rssAt.p90)} |`,
+  ].join('\n');
+}

@@ -30,6 +30,12 @@ export interface BenchRow {
   pack: number;
   /** the pack's finished documents, indexed into a copy of its data stream without pipelines */
   packDocs: number;
+  /**
+   * the same finished documents through a pipeline of one `set` that changes nothing: what
+   * any pipeline costs before it does any work (the engine turns the source into a map and
+   * back to JSON around a pipeline)
+   */
+  packDocsPiped?: number;
   /** engine ingest time, summed over all rounds, per pipeline run by the legacy / pack variant */
   legacyIngest: IngestTotals;
   packIngest: IngestTotals;
@@ -200,7 +206,14 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-export async function benchPipelines(conn: Connection, root: string, o: { docs: number; rounds: number; batch: number; sources?: string[]; log: (s: string) => void }): Promise<BenchRow[]> {
+/** The empty pipeline of the `packDocsPiped` variant: one `set` of a scratch field, removed again. */
+export const EMPTY_PIPELINE = {
+  description: 'bench baseline: a pipeline that changes nothing',
+  processors: [{ set: { field: '_bench', value: true } }, { remove: { field: '_bench' } }],
+};
+
+export async function benchPipelines(conn: Connection, root: string, o: { docs: number; rounds: number; batch: number; sources?: string[]; files?: boolean; log: (s: string) => void }): Promise<BenchRow[]> {
+  await conn.request('PUT', '/_ingest/pipeline/bench-empty', EMPTY_PIPELINE);
   const sources = (o.sources ?? readdirSync(path.join(root, 'pipelines'))).filter((s) => benchLines(root, s).length > 0);
   const rows: BenchRow[] = [];
   for (const source of sources) {
@@ -223,6 +236,7 @@ export async function benchPipelines(conn: Connection, root: string, o: { docs: 
     const legacy: number[] = [];
     const pack: number[] = [];
     const packDocs: number[] = [];
+    const packDocsPiped: number[] = [];
     const legacyIngest: IngestTotals = {};
     const packIngest: IngestTotals = {};
     // one untimed round first: on a fresh engine the first source's first round runs before
@@ -240,12 +254,14 @@ export async function benchPipelines(conn: Connection, root: string, o: { docs: 
       pack.push(await withIngestStats(conn, packIngest, () => indexAll(conn, stream, undefined, lines, o.batch, true)));
       // the pack's documents alone: same mappings, no pipeline
       packDocs.push(await indexAll(conn, bare.target, undefined, packDocLines, o.batch, true));
+      // the same documents through a pipeline that does nothing
+      packDocsPiped.push(await indexAll(conn, bare.target, 'bench-empty', packDocLines, o.batch, true));
       o.log(`${source}: round ${r + 1}/${o.rounds} done`);
     }
     // each shape of the log on its own, through the pack alone (one round: only the engine's
     // ingest time is read, which the indexing around it does not move much)
     const files: BenchRow['files'] = [];
-    for (const f of benchFiles(root, source)) {
+    for (const f of o.files === false ? [] : benchFiles(root, source)) {
       const docs = Array.from({ length: o.docs }, (_, i) => JSON.stringify({ message: f.lines[i % f.lines.length]! }));
       const ingest: IngestTotals = {};
       await indexAll(conn, stream, undefined, docs.slice(0, warm), o.batch, true);
@@ -263,6 +279,7 @@ export async function benchPipelines(conn: Connection, root: string, o: { docs: 
       ...(grok ? { grok: median(legacy) } : {}),
       pack: median(pack),
       packDocs: median(packDocs),
+      packDocsPiped: median(packDocsPiped),
       legacyIngest,
       packIngest,
       packPipelines: bare.pipelines,
@@ -271,6 +288,7 @@ export async function benchPipelines(conn: Connection, root: string, o: { docs: 
       ingestTimedPer: conn.info.engine === 'opensearch' ? o.batch : 1,
     });
   }
+  await conn.request('DELETE', '/_ingest/pipeline/bench-empty');
   return rows;
 }
 
@@ -283,7 +301,7 @@ export function formatTable(header: string[], body: string[][]): string {
 const ratio = (x: number) => `${x.toFixed(2)}x`;
 
 export function benchTable(rows: BenchRow[]): string {
-  const header = ['source', 'lines', 'docs', 'no pipeline docs/s', 'floor docs/s', 'legacy grok docs/s', 'pack docs/s', 'cost vs floor', 'cost vs legacy grok', 'cost vs none'];
+  const header = ['source', 'lines', 'docs', 'no pipeline docs/s', 'floor docs/s', 'legacy grok docs/s', 'pack docs/s', 'cost vs floor', 'empty pipeline vs floor', 'cost vs legacy grok', 'cost vs none'];
   const body = rows.map((r) => [
     r.source,
     String(r.corpus),
@@ -293,6 +311,7 @@ export function benchTable(rows: BenchRow[]): string {
     r.grok ? r.grok.toFixed(0) : '-',
     r.pack.toFixed(0),
     ratio(r.packDocs / r.pack),
+    r.packDocsPiped ? ratio(r.packDocs / r.packDocsPiped) : '-',
     r.grok ? ratio(r.grok / r.pack) : '-',
     ratio(r.raw / r.pack),
   ]);

@@ -7,10 +7,40 @@ import { ContentError } from '../errors.js';
  * `pipelines/common/painless/`, and is pulled into a script at build time: a script whose
  * source begins with lines `// @include <file>` (a path relative to `pipelines/`) gets each
  * named file's text in their place, each file once, the files a file includes first.
- * Painless wants its functions before the first statement, so includes come first.
+ * Painless wants its functions before the first statement, so includes come first. An
+ * included file goes in without its comment lines and indentation (`compactPainless`).
  */
 
 const INCLUDE = /^\s*\/\/\s*@include\s+(\S+)\s*$/;
+
+/**
+ * An included file's text as the engine gets it: without its whole-line comments (`//` lines
+ * and `/* ... *\/` blocks that start a line and end one), blank lines and indentation. An
+ * inline script is limited to 65,535 characters, and the larger scripts include ~40 KB of
+ * commented source. Only whole lines go: a line of code is kept as it is, its trailing
+ * comment too (a `//` inside a string or regex literal is never mistaken for one).
+ */
+export function compactPainless(text: string): string {
+  const out: string[] = [];
+  let inBlock = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (inBlock) {
+      if (line.endsWith('*/')) inBlock = false;
+      else if (line.includes('*/')) throw new ContentError(`a /* comment must end a line: ${line}`);
+      continue;
+    }
+    if (line === '' || line.startsWith('//')) continue;
+    if (line.startsWith('/*')) {
+      if (line.endsWith('*/') && line.length >= 4) continue;
+      if (line.includes('*/')) throw new ContentError(`a /* comment must end a line: ${line}`);
+      inBlock = true;
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
 
 /** The text of a script source with its leading `// @include` lines expanded. */
 export function expandIncludes(source: string, pipelinesDir: string, from: string, seen = new Set<string>()): string {
@@ -31,7 +61,7 @@ export function expandIncludes(source: string, pipelinesDir: string, from: strin
     if (seen.has(file)) continue;
     seen.add(file);
     if (!existsSync(file)) throw new ContentError(`${from}: @include ${m[1]}: no such file`);
-    const text = expandIncludes(readFileSync(file, 'utf8'), pipelinesDir, file, seen).replace(/\n+$/, '');
+    const text = compactPainless(expandIncludes(readFileSync(file, 'utf8'), pipelinesDir, file, seen));
     if (text) out.push(text);
   }
   const rest = lines.slice(i);

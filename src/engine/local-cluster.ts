@@ -111,8 +111,15 @@ export function isOurProcess(pid: number, home: string): boolean {
   }
   const cmdlineFile = `/proc/${pid}/cmdline`;
   if (!existsSync(cmdlineFile)) return true; // no procfs (macOS): the pid check is all we have
-  const cmdline = readFileSync(cmdlineFile, 'utf8');
-  return cmdline.includes(home);
+  try {
+    const cmdline = readFileSync(cmdlineFile, 'utf8');
+    // empty for an instant while the process replaces its program (the start script's exec of
+    // java: seen on a loaded machine as "exited during start-up"), and for a zombie, which is gone
+    if (cmdline === '') return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return cmdline.includes(home);
+  } catch {
+    return false; // it ended between the two reads
+  }
 }
 
 function portInUse(port: number): Promise<boolean> {

@@ -6,7 +6,9 @@ import { PackError, UnreachableError } from '../errors.js';
  * Sends documents with `_bulk` `create` operations: requests cut by size in bytes, a bounded
  * number in flight (a caller that adds faster than the cluster takes waits: backpressure),
  * retried with growing pauses when the cluster is busy (429), failing (5xx) or gone
- * (connection lost, restarting) until `retryFor` has passed without progress. A document whose
+ * (connection lost, restarting) until `retryFor` has passed without progress: by default
+ * 10 minutes, with pauses from 0.5 s doubling up to 10 s, so that an engine restart (a
+ * minute or two) is waited out and the load goes on within 10 s of the engine's return. A document whose
  * `_id` already exists (409) is counted as present (an earlier run wrote it), or as created
  * when it was in a request of this run whose answer was lost, so a re-run ends with one
  * document per input line and the counts say who wrote what. Other refusals are the
@@ -44,8 +46,10 @@ export interface BulkOptions {
   concurrency?: number;
   /** how long to keep retrying without any request succeeding (default 10 minutes) */
   retryForMs?: number;
-  /** first pause between retries, doubled up to 30 s (default 500 ms) */
+  /** first pause between retries (default 500 ms), doubled each time up to `maxBackoffMs` */
   backoffMs?: number;
+  /** the longest pause between retries (default 10 s): the most a load loses once the cluster is back */
+  maxBackoffMs?: number;
   onOutcome: (o: ItemOutcome) => void;
   /** told when a request is retried, with why */
   onRetry?: (why: string, waitMs: number) => void;
@@ -66,6 +70,7 @@ export class BulkSender {
   private readonly concurrency: number;
   private readonly retryForMs: number;
   private readonly backoffMs: number;
+  private readonly maxBackoffMs: number;
   requests = 0;
   retries = 0;
 
@@ -77,6 +82,7 @@ export class BulkSender {
     this.concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
     this.retryForMs = opts.retryForMs ?? 10 * 60_000;
     this.backoffMs = opts.backoffMs ?? 500;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 10_000;
   }
 
   /** queues a document; resolves when there is room for more (waits while requests are in flight) */
@@ -160,7 +166,7 @@ export class BulkSender {
       this.retries++;
       this.opts.onRetry?.(status ? `HTTP ${status}` : String(body), wait);
       await sleep(wait);
-      wait = Math.min(wait * 2, 30_000);
+      wait = Math.min(wait * 2, this.maxBackoffMs);
     }
   }
 }

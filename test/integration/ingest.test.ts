@@ -6,15 +6,18 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { jest } from '@jest/globals';
 import iconv from 'iconv-lite';
-import type { Connection } from '../../src/cluster/connection.js';
+import { connect, type Connection } from '../../src/cluster/connection.js';
 import { DEFAULT_PROFILE } from '../../src/content/profile.js';
 import { installPack } from '../../src/deploy/deploy.js';
+import { down, up } from '../../src/engine/local-cluster.js';
+import { stateRoot } from '../../src/paths.js';
 import { adminConnection, adminEnv, ROOT, runCli, testCluster } from '../harness/cluster.js';
 
 /**
  * `npm run ingest` as a user runs it, against the real engine: exact counts in the index for
  * mixed good and bad lines, a re-run and a killed run that leave no duplicate and no gap, a
- * cluster that goes away mid-run, .gz and standard input, Shift_JIS, the year of old files,
+ * cluster that goes away mid-run (a cut connection, and a real engine stopped and started
+ * again), .gz and standard input, Shift_JIS, the year of old files,
  * and a folder of all five sources without --source.
  */
 
@@ -190,6 +193,77 @@ test('a cluster that goes away mid-run: the loader waits, retries and finishes w
   expect(rejected).toBe(0);
   expect(await count(index)).toBe(lines.length);
 }, 600_000);
+
+// the engine of the restart test, stopped in afterAll too when the test ends early (a timeout)
+let restartEngine: { engine: 'opensearch'; nodes: number; port: number; name: string; stateRoot: string } | undefined;
+afterAll(async () => {
+  if (restartEngine) await down(restartEngine);
+});
+
+test('the engine stopped mid-run and started again on the same data: the loader waits, retries and finishes, each line indexed once', async () => {
+  // an engine of this test's own (plain HTTP), not the shared one the other tests use: it is
+  // stopped and started again, as a restart after an upgrade or a crash would
+  const port = Number(process.env.TEST_CLUSTER_PORT ?? 9700) + 20;
+  const engine = (restartEngine = { engine: 'opensearch' as const, nodes: 1, port, name: 'ingest-restart', stateRoot: stateRoot() });
+  const lines = squidLines(8_000);
+  const ns = 'restart';
+  const index = `logs-jpcert.squid-${ns}`;
+  let own: Connection | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
+  const ownCount = async (): Promise<number> => {
+    await own!.request('POST', `/${index}/_refresh`);
+    const res = await own!.request('POST', `/${index}/_count`);
+    return res.status === 404 ? 0 : (res.body as { count: number }).count;
+  };
+  try {
+    const { state } = await up({ ...engine, clean: true });
+    own = await connect({ url: state.url, engine: 'auto', insecure: false });
+    await installPack(own, ROOT, DEFAULT_PROFILE);
+    // the log comes through standard input (as from zcat), in two parts, so that the engine
+    // stops in the middle of the load however fast the machine is: the first part is sent
+    // before, the second is read while the engine is away
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'ingest.ts'), '--cluster', state.url, '--source', 'squid', '--namespace', ns, '--bulk-mb', '0.1', '--concurrency', '1', '-'], { cwd: ROOT, env: process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let done = false;
+    const exited = new Promise<number | null>((resolve) => child!.on('close', (code) => ((done = true), resolve(code))));
+    const half = lines.length / 2;
+    child.stdin!.write(`${lines.slice(0, half).join('\n')}\n`);
+    let seen = 0;
+    for (let i = 0; i < 1500 && seen === 0 && !done; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      seen = await ownCount();
+    }
+    expect(seen).toBeGreaterThan(0);
+    // the engine stops (SIGTERM, as a service manager stops it) while the loader is at work
+    await down(engine);
+    const stoppedAt = Date.now();
+    child.stdin!.end(`${lines.slice(half).join('\n')}\n`);
+    for (let i = 0; i < 300 && !/retrying in/.test(stderr) && !done; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(stderr).toMatch(/cluster not taking documents \(.*\); retrying in/);
+    await up(engine);
+    const outage = (Date.now() - stoppedAt) / 1000;
+    const code = await exited;
+    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+    // the engine was away for as long as it takes to start (tens of seconds)
+    expect(outage).toBeGreaterThan(5);
+    // the summary: every line read and indexed by this run (a request whose answer was lost
+    // with the engine, and that the engine had carried out, counts as this run's), none refused
+    expect(row(stdout, '(stdin)')).toEqual([lines.length, lines.length, 0, 0, 0]);
+    expect(stdout).toMatch(/bulk request\(s\), [1-9]\d* retried/);
+    // in the index: one document per line, no offset twice
+    expect(await ownCount()).toBe(lines.length);
+    const twice = await own.request('POST', `/${index}/_search`, { size: 0, aggs: { twice: { terms: { field: 'log.offset', min_doc_count: 2, size: 5 } } } });
+    expect((twice.body as { aggregations: { twice: { buckets: unknown[] } } }).aggregations.twice.buckets).toEqual([]);
+  } finally {
+    child?.kill('SIGKILL');
+    await own?.close();
+    await down(engine);
+    restartEngine = undefined;
+  }
+}, 480_000);
 
 test('.gz and standard input', async () => {
   const ns = await namespace('gzstdin');

@@ -197,3 +197,34 @@ describe('syslog.painless', () => {
     expect(r[2]!.ctx).toEqual({ event: { original: 'a line' }, host: { hostname: 'collector' } });
   });
 });
+
+describe('final.painless', () => {
+  // what jpcert-common-final does (pipelines/common/final.yml), for a fast path that skips it
+  it('finishDocument sets event.ingested and a missing @timestamp, removes _tmp and repeats in related.*', async () => {
+    const now = '2026-12-03T01:02:03.456789Z';
+    const docs = await run('final', "finishDocument(ctx, ctx.in); r = 0", [now, now, null], (input) => ({
+      in: input,
+      event: { kind: 'event' },
+      _tmp: { now },
+      ...(input === null ? {} : { related: { ip: ['10.0.0.1', '10.0.0.2', '10.0.0.1'], user: [], hosts: ['a'], hash: 'x' } }),
+    }));
+    expect(docs[0]!.ctx).toEqual({ in: now, event: { kind: 'event', ingested: now }, '@timestamp': now, related: { ip: ['10.0.0.1', '10.0.0.2'], hosts: ['a'], hash: 'x' } });
+    // without the time nothing is done: the source pipeline then calls jpcert-common-final
+    expect(docs[2]!.ctx).toEqual({ in: null, event: { kind: 'event' }, _tmp: { now } });
+  });
+
+  it('gives what jpcert-common-final gives', async () => {
+    const source = { event: { kind: 'event' }, '@timestamp': '2026-11-26T09:00:00.000+09:00', _tmp: { x: 1 }, related: { ip: ['10.0.0.1', '10.0.0.1'], user: ['u', 'v'] } };
+    const script = expandIncludes("// @include common/painless/final.painless\nfinishDocument(ctx, ctx._tmp.now);", PIPELINES, 'test');
+    const res = await conn.request('POST', '/_ingest/pipeline/_simulate', {
+      pipeline: { processors: [{ convert: { field: '_ingest.timestamp', target_field: '_tmp.now', type: 'string' } }, { script: { lang: 'painless', source: script } }] },
+      docs: [{ _source: source }],
+    });
+    const viaFinal = await conn.request('POST', '/_ingest/pipeline/_simulate', { pipeline: { processors: [{ pipeline: { name: 'jpcert-common-final' } }] }, docs: [{ _source: source }] });
+    const docs = [res, viaFinal].map((r) => (r.body as { docs: Array<{ doc: { _source: Record<string, any> } }> }).docs[0]!.doc._source);
+    for (const d of docs) d.event.ingested = typeof d.event.ingested === 'string' ? '<ingest time>' : d.event.ingested;
+    expect(docs[0]).toEqual(docs[1]);
+    expect(docs[0]).toEqual({ event: { kind: 'event', ingested: '<ingest time>' }, '@timestamp': '2026-11-26T09:00:00.000+09:00', related: { ip: ['10.0.0.1'], user: ['u', 'v'] } });
+  });
+});
+

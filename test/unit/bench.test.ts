@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { addIngestDiff, benchFiles, benchLines, fileTable, formatTable, ingestMicrosPerDoc, ingestTotals, pipelineTable, splitTable, type BenchRow } from '../../src/bench/pipelines.js';
+import { addIngestDiff, benchFiles, benchLines, benchTable, fileTable, formatTable, ingestMicrosPerDoc, ingestTotals, pipelineTable, splitTable, type BenchRow } from '../../src/bench/pipelines.js';
 
 const stats = (pipelines: Record<string, [number, number]>, node = 'n1') => ({
   nodes: { [node]: { ingest: { pipelines: Object.fromEntries(Object.entries(pipelines).map(([k, [count, ms]]) => [k, { count, time_in_millis: ms, current: 0, failed: 0 }])) } } },
@@ -44,6 +44,7 @@ describe('tables', () => {
     grok: 5000,
     pack: 2000,
     packDocs: 4000,
+    packDocsPiped: 3200,
     // two rounds of one 1000-document batch each: grok 50 ms, pack 200 + 20 ms per batch
     legacyIngest: { 'bench-legacy-bind': { count: 2000, millis: 100_000 } },
     packIngest: { 'jpcert-bind': { count: 2000, millis: 400_000 }, 'jpcert-bind-query': { count: 2000, millis: 3 }, 'jpcert-common-final': { count: 2000, millis: 40_000 } },
@@ -54,6 +55,12 @@ describe('tables', () => {
       { file: 'queries-syslog.log', lines: 30, ingestMicros: 75 },
     ],
   };
+
+  it('gives the cost against the floor, and what an empty pipeline costs against it', () => {
+    const [header, line] = benchTable([row]).split('\n').map((l) => l.split(/\s{2,}/));
+    expect(header).toEqual(['source', 'lines', 'docs', 'no pipeline docs/s', 'floor docs/s', 'legacy grok docs/s', 'pack docs/s', 'cost vs floor', 'empty pipeline vs floor', 'cost vs legacy grok', 'cost vs none']);
+    expect(line).toEqual(['bind', '10', '1000', '10000', '4000', '5000', '2000', '2.00x', '1.25x', '2.50x', '5.00x']);
+  });
 
   it('splits the pack cost into ingest time and the pipeline-free document', () => {
     const [header, line] = splitTable([row]).split('\n').map((l) => l.split(/\s{2,}/));
@@ -114,5 +121,18 @@ describe('the lines a source is measured on', () => {
   it('falls back to the fixture lines without bad input', () => {
     expect(benchLines(root, 'b')).toEqual(['x1', 'x2']);
     expect(benchLines(root, 'none')).toEqual([]);
+  });
+});
+
+describe('the ingest bench --bytes size', () => {
+  it('reads bytes and binary units, and refuses what is not a size', async () => {
+    const { parseByteSize } = await import('../../src/bench/ingest.js');
+    expect(parseByteSize('5g')).toBe(5 * 1024 ** 3);
+    expect(parseByteSize('1.5G')).toBe(1.5 * 1024 ** 3);
+    expect(parseByteSize('500m')).toBe(500 * 1024 ** 2);
+    expect(parseByteSize('200KiB')).toBe(200 * 1024);
+    expect(parseByteSize('1234')).toBe(1234);
+    expect(() => parseByteSize('5 gigs')).toThrow(/not a size/);
+    expect(() => parseByteSize('-1g')).toThrow(/not a size/);
   });
 });

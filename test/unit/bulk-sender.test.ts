@@ -70,3 +70,15 @@ test('a document already there after a request whose answer was lost counts as w
   const r = await run(conn, ['a', 'b']);
   expect(r.outcomes).toEqual({ a: 'created', b: 'created' });
 });
+
+test('the pause between retries doubles up to its ceiling, and the default ceiling is 10 s', async () => {
+  const conn = fakeConnection(Array(6).fill(() => new UnreachableError('connection refused')));
+  const waits: number[] = [];
+  const s = new BulkSender(conn, { backoffMs: 1, maxBackoffMs: 4, retryForMs: 60_000, onOutcome: () => {}, onRetry: (_why, ms) => waits.push(ms) });
+  await s.add(item('a'));
+  await s.flush();
+  expect(waits).toEqual([1, 2, 4, 4, 4, 4]);
+  // the defaults, as the README states them: from 0.5 s, doubling, to 10 s at most
+  const defaults = new BulkSender(fakeConnection([]), { onOutcome: () => {} }) as unknown as { backoffMs: number; maxBackoffMs: number; retryForMs: number };
+  expect([defaults.backoffMs, defaults.maxBackoffMs, defaults.retryForMs]).toEqual([500, 10_000, 600_000]);
+});

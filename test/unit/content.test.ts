@@ -201,6 +201,19 @@ describe('loadDesiredObjects on a temporary content tree', () => {
     expect(body.processors[0].script.source).toBe('int b() { return 1; }\nint a() { return b(); }\nctx.v = a();\n');
   });
 
+  it('includes a file without its comment lines, blank lines and indentation', () => {
+    write('pipelines/common/painless/c.painless', "// a note\n/**\n * a doc comment\n */\nint c() {\n  /* one line */\n  return 'http://x'.length(); // kept\n\n}\n");
+    write('pipelines/common/x.yml', 'description: d\nprocessors:\n  - script:\n      source: |\n        // @include common/painless/c.painless\n        ctx.v = c();\n');
+    const body = loadDesiredObjects(root, DEFAULT_PROFILE).find((o) => o.name === 'jpcert-common-x')!.body as any;
+    expect(body.processors[0].script.source).toBe("int c() {\nreturn 'http://x'.length(); // kept\n}\nctx.v = c();\n");
+  });
+
+  it('refuses a comment block that ends inside a line of an included file', () => {
+    write('pipelines/common/painless/d.painless', '/* a */ int d() { return 1; }\n');
+    write('pipelines/common/x.yml', 'description: d\nprocessors:\n  - script:\n      source: |\n        // @include common/painless/d.painless\n        ctx.v = d();\n');
+    expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow('a /* comment must end a line: /* a */ int d() { return 1; }');
+  });
+
   it('reports an include that is missing, outside pipelines/ or after the code', () => {
     const file = write('pipelines/common/x.yml', 'description: d\nprocessors:\n  - script:\n      source: "// @include common/painless/none.painless\\nctx.v = 1;"\n');
     expect(() => loadDesiredObjects(root, DEFAULT_PROFILE)).toThrow(new ContentError(`${file}: @include common/painless/none.painless: no such file`));
