@@ -50,12 +50,14 @@ export interface Profile {
   /** domains used for business, left out of the beacon check */
   business_domains?: string[];
   /** the organisation itself: its own mail and web domains (MAIL-1 weighs a header From
-   *  claiming one of them) */
-  organization?: { domains: string[] };
+   *  claiming one of them), and its partners' and customers' mail domains that an attacker
+   *  would borrow (MAIL-1 weighs a header From claiming one of them the same way) */
+  organization?: { domains: string[]; partner_domains?: string[] };
   /** software that talks to the internet by itself (updates, PKI, telemetry, Office, AV):
-   *  its User-Agent patterns and destination domains. Added to the pack's own list
+   *  its User-Agent patterns, destination domains and the address ranges PCs reach directly by
+   *  design (conferencing media relays; G2). Added to the pack's own list
    *  (profiles/pack-defaults.yml) unless `use_pack_defaults` is false */
-  software?: { user_agents: string[]; domains: string[]; use_pack_defaults?: boolean };
+  software?: { user_agents: string[]; domains: string[]; addresses?: string[]; use_pack_defaults?: boolean };
   /** hosts with a known role: servers (addresses or names that authenticate many users,
    *  judged against their own history) and hosts left on around the clock */
   hosts?: { servers: string[]; always_on: string[] };
@@ -216,8 +218,8 @@ export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices' | 'ret
   browsers: { user_agents: ['Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/*', 'Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/* Edg/*', 'Mozilla/5.0 (Windows NT *; rv:*) Gecko/* Firefox/*'] },
   accounts: { admins: [], privileged: [] },
   business_domains: [],
-  organization: { domains: [] },
-  software: { user_agents: [], domains: [], use_pack_defaults: true },
+  organization: { domains: [], partner_domains: [] },
+  software: { user_agents: [], domains: [], addresses: [], use_pack_defaults: true },
   hosts: { servers: [], always_on: [] },
   thresholds: { large_bytes: 100 * 1024 * 1024, many_auth: 40, sudden_change_ratio: 5, sudden_change_min: 50, beacon_days: 3, scan_targets: 20, common_clients: 5 },
   executable_extensions: ['exe', 'scr', 'com', 'pif', 'bat', 'cmd', 'vbs', 'vbe', 'js', 'jse', 'wsf', 'wsh', 'hta', 'lnk', 'ps1', 'jar', 'msi', 'dll', 'cpl', 'iso', 'img'],
@@ -233,7 +235,7 @@ export interface PackDefaultEntry {
 
 /** The lists the pack ships (profiles/pack-defaults.yml): well-known infrastructure every Windows network talks to. */
 export interface PackDefaults {
-  software: { user_agents: PackDefaultEntry[]; domains: PackDefaultEntry[] };
+  software: { user_agents: PackDefaultEntry[]; domains: PackDefaultEntry[]; addresses: PackDefaultEntry[] };
 }
 
 export const PACK_DEFAULTS_FILE = path.join(PACK_ROOT, 'profiles', 'pack-defaults.yml');
@@ -248,9 +250,9 @@ export function packDefaults(file = PACK_DEFAULTS_FILE): PackDefaults {
   } catch (err) {
     throw new ContentError(`${file} cannot be read as YAML: ${(err as Error).message}`, undefined, { cause: err });
   }
-  const out: PackDefaults = { software: { user_agents: [], domains: [] } };
+  const out: PackDefaults = { software: { user_agents: [], domains: [], addresses: [] } };
   const sw = (raw as { software?: Record<string, unknown> }).software ?? {};
-  for (const key of ['user_agents', 'domains'] as const) {
+  for (const key of ['user_agents', 'domains', 'addresses'] as const) {
     const list = sw[key] ?? [];
     if (!Array.isArray(list)) throw new ContentError(`${file}: software.${key} must be a list`);
     list.forEach((e: unknown, i) => {
@@ -269,9 +271,9 @@ export function packDefaults(file = PACK_DEFAULTS_FILE): PackDefaults {
 function softwareWithDefaults(p: Profile): Required<NonNullable<Profile['software']>> {
   const own = { ...RULE_DEFAULTS.software, ...p.software };
   const usePack = own.use_pack_defaults !== false;
-  const pack = usePack ? packDefaults().software : { user_agents: [], domains: [] };
+  const pack = usePack ? packDefaults().software : { user_agents: [], domains: [], addresses: [] };
   const merge = (a: PackDefaultEntry[], b: string[]) => [...new Set([...a.map((e) => e.value), ...b])];
-  return { user_agents: merge(pack.user_agents, own.user_agents), domains: merge(pack.domains, own.domains), use_pack_defaults: usePack };
+  return { user_agents: merge(pack.user_agents, own.user_agents), domains: merge(pack.domains, own.domains), addresses: merge(pack.addresses, own.addresses ?? []), use_pack_defaults: usePack };
 }
 
 /** A profile with every rule setting filled in from RULE_DEFAULTS (and the pack's default lists). */
@@ -318,8 +320,8 @@ const SHAPE: Shape = {
   browsers: { user_agents: 'string[]' },
   accounts: { admins: [{ name: 'string', hosts: 'string[]' }], privileged: 'string[]' },
   business_domains: 'string[]',
-  organization: { domains: 'string[]' },
-  software: { user_agents: 'string[]', domains: 'string[]', use_pack_defaults: 'boolean' },
+  organization: { domains: 'string[]', partner_domains: 'string[]' },
+  software: { user_agents: 'string[]', domains: 'string[]', addresses: 'string[]', use_pack_defaults: 'boolean' },
   hosts: { servers: 'string[]', always_on: 'string[]' },
   thresholds: { large_bytes: 'number', many_auth: 'number', sudden_change_ratio: 'number', sudden_change_min: 'number', beacon_days: 'number', scan_targets: 'number', common_clients: 'number' },
   executable_extensions: 'string[]',
@@ -367,6 +369,7 @@ export function validateProfile(p: Profile, file: string): Profile {
   for (const h of p.holidays ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(h) || Number.isNaN(Date.parse(h))) throw new ContentError(`${file}: holidays: "${h}" is not a date YYYY-MM-DD`);
   validateNotify(p.notify, file);
   for (const cidr of p.networks?.internal ?? []) if (!isCidr(cidr)) throw new ContentError(`${file}: networks.internal: "${cidr}" is not an address range such as 10.0.0.0/8`);
+  for (const a of p.software?.addresses ?? []) if (!isCidr(a) && !ipaddr.isValid(a)) throw new ContentError(`${file}: software.addresses: "${a}" is not an address or an address range such as 170.114.0.0/16`);
   validateRetention(p, file);
   return p;
 }

@@ -177,6 +177,12 @@ describe('the pack\'s default lists (profiles/pack-defaults.yml)', () => {
       expect(e.reason.ja).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
     }
     for (const e of d.software.domains) expect(e.value).toMatch(/^[a-z0-9.-]+$/);
+    // G2's direct services: address ranges, each with its reason
+    expect(d.software.addresses.length).toBeGreaterThan(0);
+    for (const e of d.software.addresses) {
+      expect(e.value).toMatch(/^[0-9a-f.:]+\/\d+$/);
+      expect(e.reason.ja).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+    }
   });
 
   it('refuses an entry without its reason, naming it', () => {
@@ -190,12 +196,22 @@ describe('the pack\'s default lists (profiles/pack-defaults.yml)', () => {
     expect(merged.domains).toEqual([...pack, 'vendor.example']);
     expect(withRuleDefaults(DEFAULT_PROFILE).software.domains).toEqual(pack);
     const own = withRuleDefaults({ ...DEFAULT_PROFILE, software: { user_agents: ['MyAgent/*'], domains: ['vendor.example'], use_pack_defaults: false } }).software;
-    expect(own).toEqual({ user_agents: ['MyAgent/*'], domains: ['vendor.example'], use_pack_defaults: false });
+    expect(own).toEqual({ user_agents: ['MyAgent/*'], domains: ['vendor.example'], addresses: [], use_pack_defaults: false });
+    const addresses = withRuleDefaults({ ...DEFAULT_PROFILE, software: { user_agents: [], domains: [], addresses: ['198.51.100.0/24'] } }).software.addresses;
+    expect(addresses).toEqual([...packDefaults().software.addresses.map((e) => e.value), '198.51.100.0/24']);
+  });
+
+  it('refuses a software address that is not an address or a range, naming it', () => {
+    const bad = profileFile('bad-address.yml', 'software: { addresses: [zoom.us] }\n');
+    expect(() => loadProfile(bad)).toThrow(`${bad}: software.addresses: "zoom.us" is not an address or an address range such as 170.114.0.0/16`);
+    expect(withRuleDefaults(loadProfile(profileFile('ok-address.yml', 'software: { addresses: [192.0.2.7, "2001:db8::/32"] }\n'))).software.addresses).toContain('192.0.2.7');
   });
 
   it('reads the new sections from a profile file and refuses a wrong type', () => {
-    const p = loadProfile(profileFile('roles.yml', 'organization: { domains: [midori.example.jp] }\nhosts: { servers: [FS01], always_on: [10.0.0.9] }\nsoftware: { use_pack_defaults: false }\n'));
+    const p = loadProfile(profileFile('roles.yml', 'organization: { domains: [midori.example.jp], partner_domains: [torihiki.example.co.jp] }\nhosts: { servers: [FS01], always_on: [10.0.0.9] }\nsoftware: { use_pack_defaults: false }\n'));
     expect(withRuleDefaults(p).hosts).toEqual({ servers: ['FS01'], always_on: ['10.0.0.9'] });
+    expect(withRuleDefaults(p).organization).toEqual({ domains: ['midori.example.jp'], partner_domains: ['torihiki.example.co.jp'] });
+    expect(withRuleDefaults(DEFAULT_PROFILE).organization).toEqual({ domains: [], partner_domains: [] });
     const bad = profileFile('bad-bool.yml', 'software: { use_pack_defaults: "no" }\n');
     expect(() => loadProfile(bad)).toThrow(`${bad}: "software.use_pack_defaults" must be a boolean, got "no"`);
   });
