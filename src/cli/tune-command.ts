@@ -9,7 +9,7 @@ import { parseTime } from '../hunt/hunt.js';
 import { stateRoot } from '../paths.js';
 import { unifiedDiff } from '../tune/diff.js';
 import { applyEdits } from '../tune/profile-edit.js';
-import { knowsPartnerDomains, knowsSoftwareAddresses, TUNE_DEFAULTS, tune, type TuneResult } from '../tune/tune.js';
+import { TUNE_DEFAULTS, tune, type TuneResult } from '../tune/tune.js';
 import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
 
 export interface TuneFlags extends ConnectionFlags {
@@ -81,7 +81,7 @@ export function renderSummary(r: TuneResult, profileName: string): string {
   const lines = [
     `tune ${r.from} - ${r.to}${r.namespace ? ` (namespace ${r.namespace})` : ''}: ${r.activeClients} clients in the proxy log, ${r.businessDays.length} business days with proxy data, ${r.nights.length} nights with off-hours data`,
     `  prevalent = >= ${s.minClients} distinct clients; most = ${Math.round(s.share * 100)}%; server = >= ${s.serverUsers} users a day; on at night = >= ${s.nightHours} off-hours hours`,
-    ...Object.entries(KEY_TITLES).filter(([k]) => (k !== 'organization.partner_domains' || knowsPartnerDomains()) && (k !== 'software.addresses' || knowsSoftwareAddresses())).map(([k, t]) => `  ${String(count(k)).padStart(4)}  ${t}`),
+    ...Object.entries(KEY_TITLES).map(([k, t]) => `  ${String(count(k)).padStart(4)}  ${t}`),
     ...r.proposals.filter((p) => p.key.startsWith('thresholds.')).map((p) => `  ${p.key}: ${String(p.value)} (${p.evidence})`),
     ...r.notes.map((n) => `  note: ${n}`),
     r.proposals.length ? `proposed changes to ${profileName} (nothing is applied; review, then deploy with the edited profile):` : `no changes proposed for ${profileName}`,

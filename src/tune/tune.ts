@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Connection } from '../cluster/connection.js';
-import { RULE_DEFAULTS, withRuleDefaults, type Profile } from '../content/profile.js';
+import { withRuleDefaults, type Profile } from '../content/profile.js';
 import { INDICATOR_INDEX } from '../ioc/store.js';
 import { PACK_ROOT } from '../paths.js';
 import { loadRules } from '../rules/load.js';
@@ -460,11 +460,6 @@ function ipOrder(a: string, b: string): number {
 
 // ------------------------------------------------------------------ partners' mail domains
 
-/** Whether this pack's profile has organization.partner_domains (MAIL-1's partners; added with the mail precision work). */
-export function knowsPartnerDomains(): boolean {
-  return 'partner_domains' in (RULE_DEFAULTS.organization as Record<string, unknown>);
-}
-
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
 /**
@@ -531,11 +526,6 @@ async function partnerProposals(ctx: Ctx, o: Settings, notes: string[]): Promise
 }
 
 // ------------------------------------------------------------------ direct destinations
-
-/** Whether this pack's profile has software.addresses (destinations PCs reach directly by design; added with the G2 precision work). */
-export function knowsSoftwareAddresses(): boolean {
-  return 'addresses' in (RULE_DEFAULTS.software as Record<string, unknown>);
-}
 
 /**
  * software.addresses: external addresses that internal clients reach directly through the
@@ -664,8 +654,8 @@ export async function tune(conn: Connection, opts: TuneOptions): Promise<TuneRes
   else if (!businessDays.length) notes.push('the proxy events of the period fall on no business day: no domain proposals');
   const domains = basics.days.length ? await domainProposals(ctx, settings, businessDays, notes) : [];
   const uas = basics.days.length ? await userAgentProposals(ctx, settings) : [];
-  const partners = knowsPartnerDomains() ? await partnerProposals(ctx, settings, notes) : [];
-  const addresses = knowsSoftwareAddresses() ? await addressProposals(ctx, settings, notes) : [];
+  const partners = await partnerProposals(ctx, settings, notes);
+  const addresses = await addressProposals(ctx, settings, notes);
   const servers = await serverProposals(ctx, settings, notes);
   const night = await alwaysOnProposals(ctx, settings);
   if (!night.nights.length) notes.push('no internal client active outside business hours in the proxy, firewall or DNS logs: no always-on proposals');

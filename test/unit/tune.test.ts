@@ -125,7 +125,7 @@ describe('the proposed profile and its diff', () => {
     const out = applyEdits(text, edits);
     const parsed = YAML.parse(out);
     expect(parsed.business_domains).toEqual(['example.co.jp', 'windowsupdate.com', 'lencr.org']);
-    expect(parsed.software).toEqual({ user_agents: ['*Agent/1.*'], domains: ['trendmicro.com'], use_pack_defaults: true });
+    expect(parsed.software).toEqual({ user_agents: ['*Agent/1.*'], domains: ['trendmicro.com'], addresses: [], use_pack_defaults: true });
     expect(parsed.hosts).toEqual({ servers: ['10.20.1.30'], always_on: ['10.20.10.14'] });
     expect(parsed.thresholds.many_auth).toBe(60);
     expect(parsed.thresholds.common_clients).toBe(5);
