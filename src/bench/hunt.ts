@@ -163,14 +163,12 @@ export async function loadCorpus(conn: Connection, corpus: Corpus, profile: Prof
   return (Date.now() - started) / 1000;
 }
 
-/** The naive way: every matching event pulled (PIT + search_after), then grouped and windowed in the client. */
-export async function naiveRule(conn: Connection, rule: CompiledRule, from: number, to: number, namespace: string): Promise<{ events: number; detections: number }> {
-  const r = rule.resolved;
-  const fields = ['@timestamp', ...r.groupBy, ...r.conditions.flatMap((c) => (c.field ? [c.field] : []))];
-  const plan = r.groupBy.length ? windowPlan(r, from, to) : undefined;
-  const start = plan ? plan.firstEnd - plan.lookback : from;
-  const pit = (await conn.request('POST', `/${indicesOf(r, namespace).join(',')}/_search/point_in_time?keep_alive=2m&allow_no_indices=true&ignore_unavailable=true`)).body as { pit_id: string };
-  const events: Array<{ t: number; f: Record<string, unknown> }> = [];
+type PulledEvent = { t: number; f: Record<string, unknown> };
+
+/** Every event of the query in [start, end) pulled with point-in-time + search_after, oldest first, with only these fields. */
+async function pullEvents(conn: Connection, indices: string[], query: Record<string, unknown>, fields: string[], start: number, end: number): Promise<PulledEvent[]> {
+  const pit = (await conn.request('POST', `/${indices.join(',')}/_search/point_in_time?keep_alive=2m&allow_no_indices=true&ignore_unavailable=true`)).body as { pit_id: string };
+  const events: PulledEvent[] = [];
   try {
     let after: unknown[] | undefined;
     for (;;) {
@@ -178,7 +176,7 @@ export async function naiveRule(conn: Connection, rule: CompiledRule, from: numb
         await conn.request('POST', '/_search', {
           size: 10_000,
           pit: { id: pit.pit_id, keep_alive: '2m' },
-          query: { bool: { filter: [r.query, { range: { '@timestamp': { gte: start, lt: plan ? to : to + 1, format: 'epoch_millis' } } }] } },
+          query: { bool: { filter: [query, { range: { '@timestamp': { gte: start, lt: end, format: 'epoch_millis' } } }] } },
           _source: false,
           docvalue_fields: fields.map((f) => (f === '@timestamp' ? { field: f, format: 'epoch_millis' } : { field: f })),
           // OpenSearch has no _shard_doc: the point in time keeps _doc stable as the tie-breaker
@@ -194,6 +192,17 @@ export async function naiveRule(conn: Connection, rule: CompiledRule, from: numb
   } finally {
     await conn.request('DELETE', '/_search/point_in_time', { pit_id: [pit.pit_id] });
   }
+  return events;
+}
+
+/** The naive way: every matching event pulled (PIT + search_after), then grouped and windowed in the client. */
+export async function naiveRule(conn: Connection, rule: CompiledRule, from: number, to: number, namespace: string): Promise<{ events: number; detections: number }> {
+  const r = rule.resolved;
+  if (r.prevalence) return naivePrevalence(conn, rule, from, to, namespace);
+  const fields = ['@timestamp', ...r.groupBy, ...r.conditions.flatMap((c) => (c.field ? [c.field] : []))];
+  const plan = r.groupBy.length ? windowPlan(r, from, to) : undefined;
+  const start = plan ? plan.firstEnd - plan.lookback : from;
+  const events = await pullEvents(conn, indicesOf(r, namespace), r.query, fields, start, plan ? to : to + 1);
   if (!plan) return { events: events.length, detections: events.length ? 1 : 0 };
   // every run: the events of its window grouped by entity, the monitor's condition per group
   const firing = new Map<string, number>();
@@ -233,6 +242,70 @@ export async function naiveRule(conn: Connection, rule: CompiledRule, from: numb
     }
   }
   return { events: events.length, detections };
+}
+
+/**
+ * The naive way for a rule with prevalence: the rule's selected events (for its conditions in
+ * its window) and every event its prevalence counts (filter and exclude only, over the longer
+ * prevalence window) pulled; the distinct clients per entity are kept as a sliding multiset,
+ * and at each run an entity fires when it has a recent event, passes the conditions and has
+ * fewer distinct clients than the rule's limit.
+ */
+async function naivePrevalence(conn: Connection, rule: CompiledRule, from: number, to: number, namespace: string): Promise<{ events: number; detections: number }> {
+  const r = rule.resolved;
+  const prev = r.prevalence!;
+  const plan = windowPlan(r, from, to);
+  const indices = indicesOf(r, namespace);
+  const recentEvents = await pullEvents(conn, indices, r.query, ['@timestamp', ...r.groupBy, ...r.conditions.flatMap((c) => (c.field ? [c.field] : []))], plan.firstEnd - plan.window, to + 1);
+  const seen = await pullEvents(conn, indices, prev.query, ['@timestamp', ...r.groupBy, prev.field], plan.firstEnd - plan.lookback, to + 1);
+  const keyOf = (e: PulledEvent) => {
+    const keys = r.groupBy.map((g) => (e.f[g] as unknown[] | undefined)?.[0]);
+    return keys.some((v) => v === undefined) ? undefined : JSON.stringify(keys);
+  };
+  const clients = new Map<string, Map<string, number>>();
+  const change = (e: PulledEvent, by: number) => {
+    const id = keyOf(e);
+    const client = (e.f[prev.field] as unknown[] | undefined)?.[0];
+    if (id === undefined || client === undefined) return;
+    let m = clients.get(id);
+    if (!m) clients.set(id, (m = new Map()));
+    const n = (m.get(String(client)) ?? 0) + by;
+    if (n > 0) m.set(String(client), n);
+    else m.delete(String(client));
+  };
+  const dayOf = new Intl.DateTimeFormat('en-CA', { timeZone: r.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const firing = new Map<string, number>();
+  let detections = 0;
+  let [inS, outS, lo] = [0, 0, 0];
+  for (let k = 0; k < plan.runs; k++) {
+    const end = plan.firstEnd + k * plan.step;
+    // the monitor's range is gte end - look-back, lte end
+    while (inS < seen.length && seen[inS]!.t <= end) change(seen[inS++]!, 1);
+    while (outS < inS && seen[outS]!.t < end - plan.lookback) change(seen[outS++]!, -1);
+    while (lo < recentEvents.length && recentEvents[lo]!.t < end - plan.window) lo++;
+    const groups = new Map<string, { count: number; sums: number[]; sets: Array<Set<string>> }>();
+    for (let i = lo; i < recentEvents.length && recentEvents[i]!.t <= end; i++) {
+      const e = recentEvents[i]!;
+      const id = keyOf(e);
+      if (id === undefined) continue;
+      let g = groups.get(id);
+      if (!g) groups.set(id, (g = { count: 0, sums: r.conditions.map(() => 0), sets: r.conditions.map(() => new Set<string>()) }));
+      g.count++;
+      r.conditions.forEach((c, j) => {
+        if (c.metric === 'sum') g!.sums[j]! += Number((e.f[c.field!] as unknown[] | undefined)?.[0] ?? 0);
+        if (c.metric === 'cardinality') for (const v of (e.f[c.field!] as unknown[] | undefined) ?? []) g!.sets[j]!.add(String(v));
+        if (c.metric === 'distinct_days') g!.sets[j]!.add(dayOf.format(e.t));
+      });
+    }
+    for (const [id, g] of groups) {
+      const fires = r.conditions.every((c, j) => (c.metric === 'count' ? g.count : c.metric === 'sum' ? g.sums[j]! : g.sets[j]!.size) >= c.gte) && (clients.get(id)?.size ?? 0) < prev.lt;
+      if (fires) {
+        if (firing.get(id) !== end - plan.step) detections++;
+        firing.set(id, end);
+      }
+    }
+  }
+  return { events: recentEvents.length + seen.length, detections };
 }
 
 export interface HuntBenchRow {

@@ -73,7 +73,7 @@ afterAll(async () => {
     expect(plain.body).toMatch(/^Dashboards: http:\/\/dashboards\.example\.internal:5601\/app\/discover#\/view\/dbc6527d-ee21-48cd-b999-50c47d31b403\?_g=\(time:\(from:'[\d-]+T[\d:.]+Z%7C%7C-600s',to:'[\d-]+T[\d:.]+Z'\)\)$/m);
     const grouped = messagesOf('PROXY-3')[0]!;
     expect(grouped.body).toMatch(/^\[jpcert\] PROXY-3 low: /m);
-    expect(grouped.body).toContain(`対象 / Entity (source.ip, user_agent.original): 192.168.100.23,${ua}`);
+    expect(grouped.body).toContain(`対象 / Entity (user_agent.original): ${ua}`);
     expect(grouped.body).toMatch(/^最終検知 \/ Last seen: [\d-]+T[\d:.]+Z$/m);
     expect(grouped.body).toMatch(/^- [\d-]+T[\d:.]+Z source\.ip=192\.168\.100\.23 .*url\.domain=apt\.example\.com/m);
     expect(grouped.body).toMatch(/app\/discover#\/view\/2e3e42b7-7329-4c0b-b16b-c2caf14d5468\?/);
