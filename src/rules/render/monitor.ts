@@ -116,7 +116,9 @@ function eventLine(r: ResolvedRule): string {
  * message per new group; Alerting's per-alert context carries the group's keys and sample
  * documents (newest first, which Alerting fetches because the template names
  * `sample_documents`) but not the group's aggregations, so the message gives the keys, the
- * last seen time and the sample events, and the link shows the rest.
+ * last seen time and the sample events, and the link shows the rest. A rule with prevalence
+ * gets no sample documents from Alerting 2.19 (see below): its message gives the keys and
+ * the way to the events.
  */
 export function monitorMessage(r: ResolvedRule, titled = false): string {
   const grouped = r.groupBy.length > 0;
@@ -132,7 +134,18 @@ export function monitorMessage(r: ResolvedRule, titled = false): string {
     `重大度 / Severity: ${SEVERITY_JA[r.rule.severity]} / ${r.rule.severity}`,
     `検知時刻 / Run at: {{ctx.periodEnd}} (${minutes} 分間 / minutes up to then)`,
   ];
-  const found = grouped
+  // Alerting 2.19 fetches no sample documents for a bucket whose aggregation has a filter
+  // sub-aggregation (prevalence's `recent`), and `sample_documents.0` of an empty list fails the
+  // whole message: such a rule's message names the entity and sends the reader to the events
+  const found = r.prevalence
+    ? [
+        '{{#ctx.newAlerts}}',
+        `対象 / Entity (${r.groupBy.join(', ')}): {{bucket_keys}}`,
+        '{{/ctx.newAlerts}}',
+        '該当イベント: 下の保存済み検索またはリンクで、クライアント (source.ip) と件数を確認してください',
+        'Events: the saved search or the link below shows them, with their clients (source.ip) and counts',
+      ]
+    : grouped
     ? [
         '{{#ctx.newAlerts}}',
         `対象 / Entity (${r.groupBy.join(', ')}): {{bucket_keys}}`,
