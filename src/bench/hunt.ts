@@ -195,6 +195,33 @@ async function pullEvents(conn: Connection, indices: string[], query: Record<str
   return events;
 }
 
+/** One entity's figures in a run's window: its events, and per condition a sum or a set of distinct values. */
+interface GroupFigures {
+  count: number;
+  total: number;
+  sums: number[];
+  sets: Array<Set<string>>;
+}
+
+function newGroup(r: CompiledRule['resolved']): GroupFigures {
+  return { count: 0, total: 0, sums: r.conditions.map(() => 0), sets: r.conditions.map(() => new Set<string>()) };
+}
+
+/** Adds one event of the window to its entity's figures. */
+function addToGroup(r: CompiledRule['resolved'], g: GroupFigures, e: PulledEvent, dayOf: Intl.DateTimeFormat): void {
+  g.count++;
+  r.conditions.forEach((c, j) => {
+    if (c.metric === 'sum') g.sums[j]! += Number((e.f[c.field!] as unknown[] | undefined)?.[0] ?? 0);
+    if (c.metric === 'cardinality') for (const v of (e.f[c.field!] as unknown[] | undefined) ?? []) g.sets[j]!.add(String(v));
+    if (c.metric === 'distinct_days') g.sets[j]!.add(dayOf.format(e.t));
+  });
+}
+
+/** Whether the entity's figures pass every condition of the rule. */
+function passesConditions(r: CompiledRule['resolved'], g: GroupFigures): boolean {
+  return r.conditions.every((c, j) => (c.metric === 'count' ? g.count : c.metric === 'sum' ? g.sums[j]! : g.sets[j]!.size) >= c.gte);
+}
+
 /** The naive way: every matching event pulled (PIT + search_after), then grouped and windowed in the client. */
 export async function naiveRule(conn: Connection, rule: CompiledRule, from: number, to: number, namespace: string): Promise<{ events: number; detections: number }> {
   const r = rule.resolved;
@@ -222,18 +249,13 @@ export async function naiveRule(conn: Connection, rule: CompiledRule, from: numb
       if (keys.some((v) => v === undefined)) continue;
       const id = JSON.stringify(keys);
       let g = groups.get(id);
-      if (!g) groups.set(id, (g = { count: 0, total: 0, sums: r.conditions.map(() => 0), sets: r.conditions.map(() => new Set<string>()) }));
+      if (!g) groups.set(id, (g = newGroup(r)));
       g.total++;
       if (i < lo) continue;
-      g.count++;
-      r.conditions.forEach((c, j) => {
-        if (c.metric === 'sum') g!.sums[j]! += Number((e.f[c.field!] as unknown[] | undefined)?.[0] ?? 0);
-        if (c.metric === 'cardinality') for (const v of (e.f[c.field!] as unknown[] | undefined) ?? []) g!.sets[j]!.add(String(v));
-        if (c.metric === 'distinct_days') g!.sets[j]!.add(dayOf.format(e.t));
-      });
+      addToGroup(r, g, e, dayOf);
     }
     for (const [id, g] of groups) {
-      let fires = g.count > 0 && r.conditions.every((c, j) => (c.metric === 'count' ? g.count : c.metric === 'sum' ? g.sums[j]! : g.sets[j]!.size) >= c.gte);
+      let fires = g.count > 0 && passesConditions(r, g);
       if (fires && r.baseline) fires = g.count >= r.baseline.minCount && g.count * r.baseline.history >= r.baseline.ratio * (g.total - g.count);
       if (fires) {
         if (firing.get(id) !== end - plan.step) detections++;
@@ -283,22 +305,17 @@ async function naivePrevalence(conn: Connection, rule: CompiledRule, from: numbe
     while (inS < seen.length && seen[inS]!.t <= end) change(seen[inS++]!, 1);
     while (outS < inS && seen[outS]!.t < end - plan.lookback) change(seen[outS++]!, -1);
     while (lo < recentEvents.length && recentEvents[lo]!.t < end - plan.window) lo++;
-    const groups = new Map<string, { count: number; sums: number[]; sets: Array<Set<string>> }>();
+    const groups = new Map<string, GroupFigures>();
     for (let i = lo; i < recentEvents.length && recentEvents[i]!.t <= end; i++) {
       const e = recentEvents[i]!;
       const id = keyOf(e);
       if (id === undefined) continue;
       let g = groups.get(id);
-      if (!g) groups.set(id, (g = { count: 0, sums: r.conditions.map(() => 0), sets: r.conditions.map(() => new Set<string>()) }));
-      g.count++;
-      r.conditions.forEach((c, j) => {
-        if (c.metric === 'sum') g!.sums[j]! += Number((e.f[c.field!] as unknown[] | undefined)?.[0] ?? 0);
-        if (c.metric === 'cardinality') for (const v of (e.f[c.field!] as unknown[] | undefined) ?? []) g!.sets[j]!.add(String(v));
-        if (c.metric === 'distinct_days') g!.sets[j]!.add(dayOf.format(e.t));
-      });
+      if (!g) groups.set(id, (g = newGroup(r)));
+      addToGroup(r, g, e, dayOf);
     }
     for (const [id, g] of groups) {
-      const fires = r.conditions.every((c, j) => (c.metric === 'count' ? g.count : c.metric === 'sum' ? g.sums[j]! : g.sets[j]!.size) >= c.gte) && (clients.get(id)?.size ?? 0) < prev.lt;
+      const fires = passesConditions(r, g) && (clients.get(id)?.size ?? 0) < prev.lt;
       if (fires) {
         if (firing.get(id) !== end - plan.step) detections++;
         firing.set(id, end);
