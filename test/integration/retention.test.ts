@@ -132,8 +132,14 @@ describeIsm('retention with ISM on the real engine', () => {
     process.stderr.write(`retention.test.ts: ${stream} rolled over ${seconds}s after its first document (${indices.join(', ')})\n`);
     expect(indices.length).toBeGreaterThanOrEqual(2);
     expect(indices[0]).toBe(first);
-    // the new write index is managed by the same policy, and the old one has left the rollover action
-    const p = await policies(indices.join(','));
+    // the new write index is managed by the same policy (ISM attaches its template's policy to a
+    // new index shortly after the index exists: wait for it, up to a minute), and the old one has
+    // left the rollover action
+    let p = await policies(indices.join(','));
+    for (const t0 = Date.now(); Object.values(p).some((v) => v !== RETENTION_POLICY) && Date.now() - t0 < 60_000; ) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      p = await policies(indices.join(','));
+    }
     expect(Object.values(p)).toEqual(indices.map(() => RETENTION_POLICY));
     const explain = (await conn.request('GET', `/_plugins/_ism/explain/${first}`)).body as Record<string, { rolled_over?: boolean }>;
     expect(explain[first!]!.rolled_over).toBe(true);
