@@ -1,5 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { ConnectionOptions } from '../cluster/connection.js';
+import { readState } from '../engine/local-cluster.js';
+import { UsageError } from '../errors.js';
+import { stateRoot } from '../paths.js';
 
 /** The flags every command that talks to a cluster shares; secrets may come from the environment. */
 export interface ConnectionFlags {
@@ -40,4 +43,12 @@ export function warnAboutSecretFlags(cmd: Command, warn: (m: string) => void): v
   for (const name of ['password', 'apiKey']) {
     if (cmd.getOptionValueSource(name) === 'cli') warn(`warning: --${name === 'apiKey' ? 'api-key' : name} on the command line is visible to other users of this machine; prefer ${name === 'apiKey' ? 'PACK_API_KEY' : 'PACK_PASSWORD'}`);
   }
+}
+
+/** --cluster, else the local engine `npm start` runs. */
+export async function clusterUrl(flags: { cluster?: string }): Promise<string> {
+  if (flags.cluster) return flags.cluster;
+  const state = await readState({ stateRoot: stateRoot(), engine: 'opensearch', name: 'default' });
+  if (!state) throw new UsageError('no cluster given and no local engine is running', 'pass --cluster URL (or PACK_CLUSTER_URL), or start the local engine with npm start');
+  return state.url;
 }

@@ -2,16 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { connect, validateConnectionOptions } from '../cluster/connection.js';
 import { loadProfile } from '../content/profile.js';
-import { readState } from '../engine/local-cluster.js';
 import { UsageError } from '../errors.js';
 import { exitCodeOf, type HuntResult } from '../hunt/findings.js';
 import { parseTime, runHunt, selectRules } from '../hunt/hunt.js';
 import { renderReport } from '../hunt/report/index.js';
 import { renderTable } from '../hunt/table.js';
-import { PACK_ROOT, stateRoot } from '../paths.js';
+import { PACK_ROOT } from '../paths.js';
 import { compileRules } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
-import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
+import { clusterUrl, connectionOptions, type ConnectionFlags } from './connection-flags.js';
 
 export const HUNT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 export type HuntFormat = (typeof HUNT_FORMATS)[number];
@@ -37,13 +36,6 @@ export function addHuntFlags(cmd: Command): Command {
     .option('--namespace <name>', 'only the data streams <prefix>-jpcert.<source>-<namespace> (default: every namespace)')
     .addOption(new Option('--format <format>', 'output format').choices([...HUNT_FORMATS]).default('table'))
     .option('--out <file>', 'write the output to this file instead of standard output');
-}
-
-async function clusterUrl(flags: HuntFlags): Promise<string> {
-  if (flags.cluster) return flags.cluster;
-  const state = await readState({ stateRoot: stateRoot(), engine: 'opensearch', name: 'default' });
-  if (!state) throw new UsageError('no cluster given and no local engine is running', 'pass --cluster URL (or PACK_CLUSTER_URL), or start the local engine with npm start');
-  return state.url;
 }
 
 export function renderHunt(result: HuntResult, format: HuntFormat): string {

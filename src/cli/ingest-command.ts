@@ -5,7 +5,6 @@ import { Option, type Command } from 'commander';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { connect, validateConnectionOptions } from '../cluster/connection.js';
 import { loadProfile } from '../content/profile.js';
-import { readState } from '../engine/local-cluster.js';
 import { UsageError } from '../errors.js';
 import { parseEncoding } from '../ingest/encoding.js';
 import { FORMATS, SOURCES, type Format, type SourceName } from '../ingest/detect.js';
@@ -13,8 +12,7 @@ import { ingest, summarise } from '../ingest/ingest.js';
 import { dryRun } from '../ingest/dry-run.js';
 import { makeProgress } from '../ingest/progress.js';
 import { STDIN } from '../ingest/bytes.js';
-import { stateRoot } from '../paths.js';
-import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
+import { clusterUrl, connectionOptions, type ConnectionFlags } from './connection-flags.js';
 import { parseInteger } from './run.js';
 import { DEFAULT_BULK_BYTES, DEFAULT_CONCURRENCY } from '../ingest/bulk.js';
 
@@ -90,14 +88,6 @@ export async function expandInputs(args: string[]): Promise<string[]> {
   }
   if (!out.length) throw new UsageError('no input given', 'name files, folders or glob patterns to load, or - to read standard input');
   return out;
-}
-
-/** --cluster, else the local engine `npm start` runs */
-export async function clusterUrl(flags: { cluster?: string }): Promise<string> {
-  if (flags.cluster) return flags.cluster;
-  const state = await readState({ stateRoot: stateRoot(), engine: 'opensearch', name: 'default' });
-  if (!state) throw new UsageError('no cluster given and no local engine is running', 'pass --cluster URL (or PACK_CLUSTER_URL), or start the local engine with npm start');
-  return state.url;
 }
 
 function fileTimeOf(flags: IngestFlags, timezone: string): string | undefined {

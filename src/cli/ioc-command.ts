@@ -6,7 +6,7 @@ import { durationMs } from '../rules/resolve.js';
 import { confidenceOf, expireIndicators, importIndicators, listIndicators, readIndicatorFiles, removeIndicators, seedFromProfile, type Format, type ImportResult, type IndicatorRow } from '../ioc/index.js';
 import { KINDS, type IndicatorKind } from '../ioc/types.js';
 import { addConnectionFlags, connectionOptions, warnAboutSecretFlags, type ConnectionFlags } from './connection-flags.js';
-import { clusterUrl } from './ingest-command.js';
+import { clusterUrl } from './connection-flags.js';
 
 /**
  * `npm run ioc -- import|list|remove|expire`: wires flags to src/ioc (which does the work),

@@ -3,14 +3,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { connect, validateConnectionOptions } from '../cluster/connection.js';
 import { loadProfile } from '../content/profile.js';
-import { readState } from '../engine/local-cluster.js';
 import { UsageError } from '../errors.js';
 import { parseTime } from '../hunt/hunt.js';
-import { stateRoot } from '../paths.js';
 import { unifiedDiff } from '../tune/diff.js';
 import { applyEdits } from '../tune/profile-edit.js';
 import { TUNE_DEFAULTS, tune, type TuneResult } from '../tune/tune.js';
-import { connectionOptions, type ConnectionFlags } from './connection-flags.js';
+import { clusterUrl, connectionOptions, type ConnectionFlags } from './connection-flags.js';
 
 export interface TuneFlags extends ConnectionFlags {
   from: string;
@@ -55,13 +53,6 @@ export function addTuneFlags(cmd: Command): Command {
     .option('--server-users <n>', `distinct users a day that make a host a server (default ${TUNE_DEFAULTS.serverUsers})`, wholeNumber('--server-users', 1))
     .option('--night-hours <n>', `off-hours hours with activity that make a host "on" during a night (default ${TUNE_DEFAULTS.nightHours})`, wholeNumber('--night-hours', 1))
     .option('--software-share <x>', `share of a domain's requests by non-browser User-Agents that makes it software's (software.domains) rather than people's (business_domains) (default ${TUNE_DEFAULTS.softwareShare})`, fraction('--software-share'));
-}
-
-async function clusterUrl(flags: TuneFlags): Promise<string> {
-  if (flags.cluster) return flags.cluster;
-  const state = await readState({ stateRoot: stateRoot(), engine: 'opensearch', name: 'default' });
-  if (!state) throw new UsageError('no cluster given and no local engine is running', 'pass --cluster URL (or PACK_CLUSTER_URL), or start the local engine with npm start');
-  return state.url;
 }
 
 const KEY_TITLES: Record<string, string> = {
