@@ -54,7 +54,7 @@ export function addTuneFlags(cmd: Command): Command {
     .option('--share <x>', `the share of business days (domains, servers) or nights (always-on hosts) that counts as "most" (default ${TUNE_DEFAULTS.share})`, fraction('--share'))
     .option('--server-users <n>', `distinct users a day that make a host a server (default ${TUNE_DEFAULTS.serverUsers})`, wholeNumber('--server-users', 1))
     .option('--night-hours <n>', `off-hours hours with activity that make a host "on" during a night (default ${TUNE_DEFAULTS.nightHours})`, wholeNumber('--night-hours', 1))
-    .option('--night-clients <n>', `distinct clients outside business hours that make a host software's (software.domains) (default: ${TUNE_DEFAULTS.minClientsFloor}, or a tenth of the clients typically active on a night if more)`, wholeNumber('--night-clients', 1))
+    .option('--night-clients <n>', 'distinct clients a night outside business hours that make a host software\'s (software.domains) (default: the profile\'s thresholds.common_clients)', wholeNumber('--night-clients', 1))
     .option('--deny-share <x>', `the share of business days a source and port must be denied on (at a steady count) to be proposed as an expected deny (default ${TUNE_DEFAULTS.denyShare})`, fraction('--deny-share'))
     .option('--software-share <x>', `share of a domain's requests by non-browser User-Agents that makes it software's (software.domains) rather than people's (business_domains) (default ${TUNE_DEFAULTS.softwareShare})`, fraction('--software-share'));
 }

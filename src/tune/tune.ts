@@ -44,7 +44,7 @@ import { groupUserAgents } from './user-agents.js';
  * - software.domains (hosts, from the night): host names (url.domain, not the registered
  *   domain: sharepoint.com and microsoft.com are shared by every tenant and service) that PCs
  *   reach through the proxy outside business hours from at least `nightClients` distinct
- *   clients on at least `share` of the nights with off-hours proxy data: what the PCs left on
+ *   clients (the rules' thresholds.common_clients) on at least `share` of the nights with off-hours proxy data: what the PCs left on
  *   call with nobody at them is software, whatever its User-Agent claims (Teams and Zoom send a
  *   browser's). PROXY-5 (and PROXY-3 with a known User-Agent) leave them out.
  * - firewall.expected_denies: (source, destination port, protocol) denied by FW-1's own
@@ -76,7 +76,7 @@ export interface TuneOptions {
   nightHours?: number;
   /** requests from non-browser User-Agents that make a domain software's rather than people's; default 0.5 */
   softwareShare?: number;
-  /** distinct clients at night that make a host software's; default max(5, a tenth of the median clients active on a night) */
+  /** distinct clients a night that make a host software's; default the profile's thresholds.common_clients (at least 2) */
   nightClients?: number;
   /** the share of business days a (source, port) must be denied on to be an expected deny; default 0.8 */
   denyShare?: number;
@@ -849,8 +849,8 @@ export async function tune(conn: Connection, opts: TuneOptions): Promise<TuneRes
     serverUsers: opts.serverUsers ?? TUNE_DEFAULTS.serverUsers,
     nightHours: opts.nightHours ?? TUNE_DEFAULTS.nightHours,
     softwareShare: opts.softwareShare ?? TUNE_DEFAULTS.softwareShare,
-    // set below from the nights' active clients unless given
-    nightClients: opts.nightClients ?? 0,
+    // the rules' own prevalence threshold: a host that many PCs call on each of most nights
+    nightClients: opts.nightClients ?? Math.max(2, profile.thresholds.common_clients),
     denyShare: opts.denyShare ?? TUNE_DEFAULTS.denyShare,
     denySteadiness: opts.denySteadiness ?? TUNE_DEFAULTS.denySteadiness,
   };
@@ -864,7 +864,6 @@ export async function tune(conn: Connection, opts: TuneOptions): Promise<TuneRes
   const servers = await serverProposals(ctx, settings, notes);
   const night = await alwaysOnProposals(ctx, settings);
   if (!night.nights.length) notes.push('no internal client active outside business hours in the proxy, firewall or DNS logs: no always-on proposals');
-  if (!opts.nightClients) settings.nightClients = Math.max(TUNE_DEFAULTS.minClientsFloor, Math.ceil(median(night.activePerNight) * TUNE_DEFAULTS.minClientsRatio));
   const proposedSoftware = domains.filter((d) => d.key === 'software.domains').map((d) => String(d.value));
   const nightHosts = basics.days.length ? await nightSoftwareProposals(ctx, settings, proposedSoftware, notes) : [];
   const denies = await expectedDenyProposals(ctx, settings, opts.root ?? PACK_ROOT, notes);

@@ -140,11 +140,13 @@ test('the PC whose app goes out directly and is denied all day is proposed as an
   for (const ip of ['192.168.100.23', '192.168.100.45', '192.168.100.50']) expect(denies.some((p) => (p.value as { source: string }).source === ip)).toBe(false);
 });
 
-test('hosts the PCs left on call at night are proposed as software hosts (with fewer clients a night than the default 5, as this office has 4 such PCs); the story\'s night traffic is not', async () => {
-  // by default a host needs 5 clients on most nights: this week's 4 PCs left on are too few
+test('hosts the PCs left on call at night are proposed as software hosts (with one client a night, as this office has only 4 such PCs); the story\'s night traffic is not', async () => {
+  // by default a host needs thresholds.common_clients (5) clients on most nights: this week's 4
+  // PCs left on are too few (the 200-PC week of the noise benchmark has 40)
   expect(result.settings.nightClients).toBe(5);
   expect(of('software.domains').filter((p) => p.data.from === 'night')).toEqual([]);
-  const night = await tune(conn, { from: FROM, to: TO, profile, namespace: NS, nightClients: 3 });
+  // each of the 4 calls each program about once a night, on one of its hosts: one client a night
+  const night = await tune(conn, { from: FROM, to: TO, profile, namespace: NS, nightClients: 1 });
   const hosts = night.proposals.filter((p) => p.key === 'software.domains' && p.data.from === 'night').map((p) => String(p.value));
   // Teams (a browser's User-Agent) and OneDrive's tenant host: software, by when it calls
   expect(hosts).toEqual(expect.arrayContaining(['teams.microsoft.com', 'presence.teams.microsoft.com', 'trouter.teams.microsoft.com', 'midori-my.sharepoint.com']));
