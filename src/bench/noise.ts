@@ -179,6 +179,8 @@ interface ExecuteResult {
   trigger_results?: Record<string, { triggered?: boolean; error?: string | null; agg_result_buckets?: Record<string, { bucket_keys?: unknown[] }> }>;
 }
 
+const SHOWN_ALERTS = 20;
+
 /** Steps every rule's monitor over [from, to) at its schedule and counts the alerts Alerting would keep. */
 export async function countAlerts(conn: Connection, root: string, profile: Profile, ns: string, from: number, to: number, log: (s: string) => void, only?: string[]): Promise<NoiseRow[]> {
   const compiled = compileRules(loadRules(root), profile);
@@ -201,6 +203,8 @@ export async function countAlerts(conn: Connection, root: string, profile: Profi
     let retries = 0;
     let fallbacks = 0;
     let firstError: string | undefined;
+    // the first alerts' group keys and run times, printed to see what fires
+    const opened: string[] = [];
     const began = Date.now();
     for (const t of runs) {
       let firing = new Set<string>();
@@ -237,11 +241,15 @@ export async function countAlerts(conn: Connection, root: string, profile: Profi
         }
       }
       if (firing.size) firingRuns++;
-      for (const k of firing) if (!active.has(k)) alerts++;
+      for (const k of firing) {
+        if (active.has(k)) continue;
+        alerts++;
+        if (opened.length < SHOWN_ALERTS) opened.push(`${k} @${new Date(t).toISOString().slice(0, 16)}Z`);
+      }
       active = firing;
     }
     const row = { check, schedule: `${Math.round(step / 60_000)}m`, runs: runs.length, executed, firingRuns, alerts, perDay: alerts / days };
-    log(`  ${check}: ${alerts} alert(s) (${executed} of ${runs.length} runs executed${retries ? `, ${retries} retried` : ''}${fallbacks ? `, ${fallbacks} evaluated by the same search and trigger script directly after an _execute error (first: ${firstError})` : ''}, ${((Date.now() - began) / 1000).toFixed(0)}s)`);
+    log(`  ${check}: ${alerts} alert(s) (${executed} of ${runs.length} runs executed${retries ? `, ${retries} retried` : ''}${fallbacks ? `, ${fallbacks} evaluated by the same search and trigger script directly after an _execute error (first: ${firstError})` : ''}, ${((Date.now() - began) / 1000).toFixed(0)}s)${opened.length ? `: ${opened.join('; ')}${alerts > opened.length ? '; ...' : ''}` : ''}`);
     rows.push(row);
   }
   return rows;

@@ -22,6 +22,8 @@ export interface TuneFlags extends ConnectionFlags {
   serverUsers?: number;
   nightHours?: number;
   softwareShare?: number;
+  nightClients?: number;
+  denyShare?: number;
 }
 
 function wholeNumber(flag: string, min: number) {
@@ -52,6 +54,8 @@ export function addTuneFlags(cmd: Command): Command {
     .option('--share <x>', `the share of business days (domains, servers) or nights (always-on hosts) that counts as "most" (default ${TUNE_DEFAULTS.share})`, fraction('--share'))
     .option('--server-users <n>', `distinct users a day that make a host a server (default ${TUNE_DEFAULTS.serverUsers})`, wholeNumber('--server-users', 1))
     .option('--night-hours <n>', `off-hours hours with activity that make a host "on" during a night (default ${TUNE_DEFAULTS.nightHours})`, wholeNumber('--night-hours', 1))
+    .option('--night-clients <n>', 'distinct clients a night outside business hours that make a host software\'s (software.domains) (default: the profile\'s thresholds.common_clients)', wholeNumber('--night-clients', 1))
+    .option('--deny-share <x>', `the share of business days a source and port must be denied on (at a steady count) to be proposed as an expected deny (default ${TUNE_DEFAULTS.denyShare})`, fraction('--deny-share'))
     .option('--software-share <x>', `share of a domain's requests by non-browser User-Agents that makes it software's (software.domains) rather than people's (business_domains) (default ${TUNE_DEFAULTS.softwareShare})`, fraction('--software-share'));
 }
 
@@ -63,6 +67,7 @@ const KEY_TITLES: Record<string, string> = {
   'software.user_agents': 'software.user_agents (ソフトウエアのUser-Agent / non-browser User-Agents)',
   'hosts.servers': 'hosts.servers (多数の利用者を認証するサーバ / hosts that authenticate many users)',
   'hosts.always_on': 'hosts.always_on (夜間も稼働する端末 / hosts left on overnight)',
+  'firewall.expected_denies': 'firewall.expected_denies (毎日定常的に拒否される直接通信 / direct connections denied steadily every day)',
 };
 
 /** The summary printed above the diff: the period, what was counted, the proposals per key. */
@@ -71,7 +76,7 @@ export function renderSummary(r: TuneResult, profileName: string): string {
   const count = (k: string) => r.proposals.filter((p) => p.key === k).length;
   const lines = [
     `tune ${r.from} - ${r.to}${r.namespace ? ` (namespace ${r.namespace})` : ''}: ${r.activeClients} clients in the proxy log, ${r.businessDays.length} business days with proxy data, ${r.nights.length} nights with off-hours data`,
-    `  prevalent = >= ${s.minClients} distinct clients; most = ${Math.round(s.share * 100)}%; server = >= ${s.serverUsers} users a day; on at night = >= ${s.nightHours} off-hours hours`,
+    `  prevalent = >= ${s.minClients} distinct clients; most = ${Math.round(s.share * 100)}%; server = >= ${s.serverUsers} users a day; on at night = >= ${s.nightHours} off-hours hours; software at night = >= ${s.nightClients} clients; expected deny = >= ${Math.round(s.denyShare * 100)}% of business days, steady`,
     ...Object.entries(KEY_TITLES).map(([k, t]) => `  ${String(count(k)).padStart(4)}  ${t}`),
     ...r.proposals.filter((p) => p.key.startsWith('thresholds.')).map((p) => `  ${p.key}: ${String(p.value)} (${p.evidence})`),
     ...r.notes.map((n) => `  note: ${n}`),
@@ -106,6 +111,8 @@ export async function runTuneCommand(flags: TuneFlags, out: (s: string) => void,
       ...(flags.serverUsers !== undefined ? { serverUsers: flags.serverUsers } : {}),
       ...(flags.nightHours !== undefined ? { nightHours: flags.nightHours } : {}),
       ...(flags.softwareShare !== undefined ? { softwareShare: flags.softwareShare } : {}),
+      ...(flags.nightClients !== undefined ? { nightClients: flags.nightClients } : {}),
+      ...(flags.denyShare !== undefined ? { denyShare: flags.denyShare } : {}),
     });
     const proposed = applyEdits(text, result.proposals);
     const name = flags.profile ?? '(no profile: the defaults)';

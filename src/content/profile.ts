@@ -35,7 +35,9 @@ export interface Profile {
   /** planned work whose traffic is expected outside business hours */
   maintenance_windows?: TimeRange[];
   networks?: { internal: string[] };
-  firewall?: { internal_zones: string[]; external_zones: string[] };
+  /** firewall zones; expected_denies: the denied direct connections the organisation knows
+   *  about and accepts (a PC's app that ignores the proxy), which FW-1 leaves out */
+  firewall?: { internal_zones: string[]; external_zones: string[]; expected_denies?: ExpectedDeny[] };
   /** the web proxy's own addresses: its traffic to the internet is allowed */
   proxy?: { addresses: string[] };
   /** User-Agent wildcard patterns (`*`, `?`) of the organisation's standard browsers */
@@ -58,8 +60,8 @@ export interface Profile {
    *  design (conferencing media relays; G2). Added to the pack's own list
    *  (profiles/pack-defaults.yml) unless `use_pack_defaults` is false */
   software?: { user_agents: string[]; domains: string[]; addresses?: string[]; use_pack_defaults?: boolean };
-  /** hosts with a known role: servers (addresses or names that authenticate many users,
-   *  judged against their own history) and hosts left on around the clock */
+  /** hosts with a known role: servers (addresses or names that authenticate many users; AD-3
+   *  and AD-4 leave them out) and hosts left on around the clock */
   hosts?: { servers: string[]; always_on: string[] };
   thresholds?: {
     /** bytes of one client to one destination in a window that count as "large" */
@@ -92,6 +94,19 @@ export interface Profile {
   /** how long the data streams' backing indices are kept (ISM on OpenSearch, ILM on
    *  Elasticsearch); without it deploy installs no policy and nothing is ever deleted */
   retention?: Partial<RetentionSettings>;
+}
+
+/**
+ * One denied direct connection FW-1 leaves out: the internal source (an address or a range), the
+ * denied destination port and, optionally, the protocol (network.transport: tcp, udp, ...), with
+ * the reason the site accepts it (en and/or ja). Another port or protocol from the same source
+ * still fires.
+ */
+export interface ExpectedDeny {
+  source: string;
+  port: number;
+  protocol?: string;
+  reason: { en?: string; ja?: string };
 }
 
 export interface RetentionSettings {
@@ -213,7 +228,7 @@ export const RULE_DEFAULTS: Required<Omit<Profile, 'timezone' | 'indices' | 'ret
   holidays: [],
   maintenance_windows: [],
   networks: { internal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] },
-  firewall: { internal_zones: ['Trust', 'SHANAI', 'INTRA'], external_zones: ['Untrust'] },
+  firewall: { internal_zones: ['Trust', 'SHANAI', 'INTRA'], external_zones: ['Untrust'], expected_denies: [] },
   proxy: { addresses: [] },
   browsers: { user_agents: ['Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/*', 'Mozilla/5.0 (Windows NT *) AppleWebKit/* (KHTML, like Gecko) Chrome/* Safari/* Edg/*', 'Mozilla/5.0 (Windows NT *; rv:*) Gecko/* Firefox/*'] },
   accounts: { admins: [], privileged: [] },
@@ -315,7 +330,7 @@ const SHAPE: Shape = {
   holidays: 'string[]',
   maintenance_windows: [RANGE],
   networks: { internal: 'string[]' },
-  firewall: { internal_zones: 'string[]', external_zones: 'string[]' },
+  firewall: { internal_zones: 'string[]', external_zones: 'string[]', expected_denies: [{ source: 'string', port: 'number', protocol: 'string', reason: { en: 'string', ja: 'string' } }] },
   proxy: { addresses: 'string[]' },
   browsers: { user_agents: 'string[]' },
   accounts: { admins: [{ name: 'string', hosts: 'string[]' }], privileged: 'string[]' },
@@ -369,9 +384,22 @@ export function validateProfile(p: Profile, file: string): Profile {
   for (const h of p.holidays ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(h) || Number.isNaN(Date.parse(h))) throw new ContentError(`${file}: holidays: "${h}" is not a date YYYY-MM-DD`);
   validateNotify(p.notify, file);
   for (const cidr of p.networks?.internal ?? []) if (!isCidr(cidr)) throw new ContentError(`${file}: networks.internal: "${cidr}" is not an address range such as 10.0.0.0/8`);
+  validateExpectedDenies(p.firewall?.expected_denies, file);
   for (const a of p.software?.addresses ?? []) if (!isCidr(a) && !ipaddr.isValid(a)) throw new ContentError(`${file}: software.addresses: "${a}" is not an address or an address range such as 170.114.0.0/16`);
   validateRetention(p, file);
   return p;
+}
+
+function validateExpectedDenies(list: ExpectedDeny[] | undefined, file: string): void {
+  (list ?? []).forEach((e, i) => {
+    const at = `${file}: firewall.expected_denies[${i}]`;
+    if (typeof e.source !== 'string' || (!isCidr(e.source) && !ipaddr.isValid(e.source))) throw new ContentError(`${at}.source ${JSON.stringify(e.source)} is not an address or an address range`, 'the internal PC or range whose denied connections are expected, such as 10.20.10.18 or 10.20.30.0/24');
+    if (!Number.isInteger(e.port) || e.port < 0 || e.port > 65535) throw new ContentError(`${at}.port must be a port number from 0 to 65535, got ${JSON.stringify(e.port)}`, 'the denied destination port (destination.port), such as 443');
+    if (e.protocol !== undefined && !/^[a-z][a-z0-9-]*$/.test(e.protocol)) throw new ContentError(`${at}.protocol "${e.protocol}" is not a protocol name as network.transport spells it`, 'tcp, udp, icmp (lower case), or leave it out for any');
+    const reason = e.reason as { en?: unknown; ja?: unknown } | undefined;
+    const filled = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+    if (!reason || !(filled(reason.en) || filled(reason.ja))) throw new ContentError(`${at} has no reason`, 'say why the deny is expected, in reason.en and/or reason.ja (which app, who accepted it): the SOC reads it when the entry is reviewed');
+  });
 }
 
 function validateRetention(p: Profile, file: string): void {

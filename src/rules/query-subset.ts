@@ -37,6 +37,8 @@ const EXTENSIONS: Record<string, { required: Options; optional: Options } | 'tru
   domain_any: { required: ['field'], optional: ['domains', 'urls'] },
   // written `{ not_from_admin_hosts: true }`: it reads the profile only
   not_from_admin_hosts: 'true',
+  // written `{ expected_denies: true }`: it reads firewall.expected_denies of the profile
+  expected_denies: 'true',
 };
 
 const BOOL_KEYS = ['filter', 'must', 'should', 'must_not', 'minimum_should_match'];

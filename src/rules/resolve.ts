@@ -112,6 +112,24 @@ export function expandExtensions(clause: unknown, profile: Required<Profile>, fi
         },
       };
     }
+    if (key === 'expected_denies') {
+      const list = profile.firewall.expected_denies ?? [];
+      if (list.length === 0) return NOTHING;
+      return {
+        bool: {
+          should: list.map((e) => ({
+            bool: {
+              filter: [
+                { terms: { 'source.ip': [e.source] } },
+                { term: { 'destination.port': e.port } },
+                ...(e.protocol ? [{ term: { 'network.transport': e.protocol.toLowerCase() } }] : []),
+              ],
+            },
+          })),
+          minimum_should_match: 1,
+        },
+      };
+    }
     if (key === 'not_from_admin_hosts') {
       const admins = profile.accounts.admins;
       if (admins.length === 0) return NOTHING;

@@ -11,8 +11,9 @@ import YAML, { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap, t
 export interface ProfileEdit {
   /** dotted profile key: business_domains, software.user_agents, hosts.servers, thresholds.many_auth, ... */
   key: string;
-  /** a list entry (appended) or a threshold value (set) */
-  value: string | number;
+  /** a list entry (appended; a mapping such as an expected deny is written as one flow
+   *  mapping on its line) or a threshold value (set) */
+  value: string | number | Record<string, unknown>;
   /** one line of evidence, written as the entry's comment */
   evidence: string;
 }
@@ -38,7 +39,8 @@ function viaDocument(text: string | undefined, edits: ProfileEdit[]): string {
   for (const e of edits) {
     const path = e.key.split('.');
     const item = doc.createNode(e.value) as Node;
-    if (isScalar(item)) item.comment = comment(e.evidence);
+    if (isMap(item)) item.flow = true;
+    item.comment = comment(e.evidence);
     blockParents(doc, path);
     if (isListKey(e.key)) {
       let seq = doc.getIn(path, true) as Node | undefined;
@@ -53,9 +55,24 @@ function viaDocument(text: string | undefined, edits: ProfileEdit[]): string {
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
-/** A scalar as YAML writes it on one line (quoted when it must be: a leading `*`, `: `, ` #`, ...). */
-function scalarText(v: string | number): string {
+/** A scalar as YAML writes it on one line (quoted when it must be: a leading `*`, `: `, ` #`, ...); a mapping as one flow mapping. */
+function scalarText(v: ProfileEdit['value']): string {
+  if (typeof v === 'object') {
+    const doc = new YAML.Document(v);
+    (doc.contents as YAMLMap).flow = true;
+    return doc.toString({ lineWidth: 0, flowCollectionPadding: true }).trimEnd();
+  }
   return YAML.stringify(v, { lineWidth: 0 }).trimEnd();
+}
+
+/** Deep equality of plain YAML values (scalars, lists, mappings), key order ignored. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 function entryLine(indent: number, e: ProfileEdit): string {
@@ -180,7 +197,7 @@ function holds(text: string, edits: ProfileEdit[]): boolean {
     return edits.every((e) => {
       let v: unknown = js;
       for (const p of e.key.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
-      return isListKey(e.key) ? Array.isArray(v) && v.includes(e.value) : v === e.value;
+      return isListKey(e.key) ? Array.isArray(v) && v.some((x) => sameValue(x, e.value)) : v === e.value;
     });
   } catch {
     return false;

@@ -41,6 +41,17 @@ import { groupUserAgents } from './user-agents.js';
  * - software.addresses (when the profile has the key): external addresses internal clients
  *   reach directly through the firewall, from many clients on most business days
  *   (addressProposals).
+ * - software.domains (hosts, from the night): host names (url.domain, not the registered
+ *   domain: sharepoint.com and microsoft.com are shared by every tenant and service) that PCs
+ *   reach through the proxy outside business hours from at least `nightClients` distinct
+ *   clients (the rules' thresholds.common_clients) on at least `share` of the nights with off-hours proxy data: what the PCs left on
+ *   call with nobody at them is software, whatever its User-Agent claims (Teams and Zoom send a
+ *   browser's). PROXY-5 (and PROXY-3 with a known User-Agent) leave them out.
+ * - firewall.expected_denies: (source, destination port, protocol) denied by FW-1's own
+ *   selection on at least `denyShare` of the business days with firewall data, at a steady
+ *   daily count (median >= 2, coefficient of variation <= `denySteadiness`): a program with a
+ *   hard-coded destination retrying all day, every day. A pair whose destinations include an
+ *   indicator is not proposed.
  * - thresholds.common_clients: lowered when the clients typically active at night are too few
  *   to ever make a destination "common" at night (fewer than twice the threshold); proposed
  *   as half of them, at least 2.
@@ -65,13 +76,19 @@ export interface TuneOptions {
   nightHours?: number;
   /** requests from non-browser User-Agents that make a domain software's rather than people's; default 0.5 */
   softwareShare?: number;
+  /** distinct clients a night that make a host software's; default the profile's thresholds.common_clients (at least 2) */
+  nightClients?: number;
+  /** the share of business days a (source, port) must be denied on to be an expected deny; default 0.8 */
+  denyShare?: number;
+  /** the largest coefficient of variation of its daily deny counts that is still "steady"; default 0.5 */
+  denySteadiness?: number;
   /** content root (rules/); default the pack's */
   root?: string;
 }
 
-export const TUNE_DEFAULTS = { share: 0.6, serverUsers: 10, nightHours: 3, softwareShare: 0.5, minClientsFloor: 5, minClientsRatio: 0.1 } as const;
+export const TUNE_DEFAULTS = { share: 0.6, serverUsers: 10, nightHours: 3, softwareShare: 0.5, minClientsFloor: 5, minClientsRatio: 0.1, denyShare: 0.8, denySteadiness: 0.5, denyMinDays: 3 } as const;
 
-export type ProposalKey = 'organization.partner_domains' | 'software.addresses' | 'business_domains' | 'software.domains' | 'software.user_agents' | 'hosts.servers' | 'hosts.always_on' | 'thresholds.common_clients' | 'thresholds.many_auth';
+export type ProposalKey = 'organization.partner_domains' | 'software.addresses' | 'business_domains' | 'software.domains' | 'software.user_agents' | 'hosts.servers' | 'hosts.always_on' | 'firewall.expected_denies' | 'thresholds.common_clients' | 'thresholds.many_auth';
 
 export interface Proposal extends ProfileEdit {
   key: ProposalKey;
@@ -88,7 +105,7 @@ export interface TuneResult {
   /** business days with proxy data, nights with off-hours data */
   businessDays: string[];
   nights: string[];
-  settings: { minClients: number; share: number; serverUsers: number; nightHours: number; softwareShare: number };
+  settings: { minClients: number; share: number; serverUsers: number; nightHours: number; softwareShare: number; nightClients: number; denyShare: number; denySteadiness: number };
   proposals: Proposal[];
   /** what was looked at and found nothing, or could not be looked at */
   notes: string[];
@@ -581,6 +598,187 @@ async function addressProposals(ctx: Ctx, o: Settings, notes: string[]): Promise
   return out.sort((a, b) => ipOrder(String(a.value), String(b.value)));
 }
 
+// ------------------------------------------------------------------ software hosts, from the night
+
+/**
+ * software.domains from the nights: host names PCs reach through the proxy outside business
+ * hours from at least `nightClients` distinct clients on at least `share` of the nights with
+ * off-hours proxy data. Hosts (url.domain), not registered domains: the registered domains of
+ * cloud services (sharepoint.com, microsoft.com) are every tenant's and every service's, and
+ * an attacker's tenant on them must still be seen. A host already covered by software.domains
+ * (or by a registered domain proposed for it) or overlapping an indicator is not proposed.
+ */
+async function nightSoftwareProposals(ctx: Ctx, o: Settings, proposed: string[], notes: string[]): Promise<Proposal[]> {
+  const p = ctx.profile;
+  const covered = [...p.software.domains, ...proposed];
+  const query = {
+    bool: {
+      filter: [range(ctx), { terms: { 'source.ip': p.networks.internal } }, { exists: { field: 'url.domain' } }, outsideBusinessHours(p)],
+      must_not: [expandExtensions({ domain_any: { field: 'url.domain', domains: covered } }, p, 'tune'), ...(p.proxy.addresses.length ? [{ terms: { 'source.ip': p.proxy.addresses } }] : [])],
+    },
+  };
+  const buckets = await composite(ctx, indices(ctx, ['squid']), query, [{ h: { terms: { field: 'url.domain' } } }, { c: { terms: { field: 'source.ip' } } }, { t: { date_histogram: { field: '@timestamp', fixed_interval: '1h' } } }]);
+  const perHost = new Map<string, Map<string, Set<string>>>();
+  const nights = new Set<string>();
+  for (const b of buckets) {
+    const host = String(b.key.h).toLowerCase();
+    const night = nightOf(Number(b.key.t), p.timezone);
+    nights.add(night);
+    const m = perHost.get(host) ?? new Map<string, Set<string>>();
+    const set = m.get(night) ?? new Set<string>();
+    set.add(String(b.key.c));
+    m.set(night, set);
+    perHost.set(host, m);
+  }
+  const all = [...nights].sort();
+  if (!all.length) return [];
+  let candidates: Array<{ host: string; good: number; median: number; clients: number }> = [];
+  for (const [host, m] of perHost) {
+    if (covered.some((d) => coveredBy(host, d))) continue;
+    const good = all.filter((n) => (m.get(n)?.size ?? 0) >= o.nightClients).length;
+    if (good < o.share * all.length) continue;
+    const clients = new Set([...m.values()].flatMap((x) => [...x])).size;
+    candidates.push({ host, good, median: median(all.map((n) => m.get(n)?.size ?? 0)), clients });
+  }
+  const bad = await indicatorOverlaps(ctx, candidates.map((c) => c.host), notes);
+  for (const [c, ind] of bad) notes.push(`${c}: reached at night by many clients but overlaps the indicator ${ind}; not proposed`);
+  candidates = candidates.filter((c) => !bad.has(c.host));
+  if (!candidates.length) return [];
+  // who calls it: the commonest User-Agents of its off-hours requests, for the reviewer
+  const body = await search(ctx, indices(ctx, ['squid']), {
+    size: 0,
+    query: { bool: { ...query.bool, filter: [...query.bool.filter, { terms: { 'url.domain': candidates.map((c) => c.host) } }] } },
+    aggregations: { h: { terms: { field: 'url.domain', size: candidates.length }, aggs: { ua: { terms: { field: 'user_agent.original', size: 1 } } } } },
+  });
+  const uaOf = new Map<string, string>(((body.aggregations?.h?.buckets ?? []) as any[]).map((b) => [String(b.key).toLowerCase(), String(b.ua?.buckets?.[0]?.key ?? '')]));
+  return candidates
+    .map((c): Proposal => {
+      const ua = uaOf.get(c.host);
+      return {
+        key: 'software.domains',
+        value: c.host,
+        evidence: `reached outside business hours on ${c.good} of ${all.length} nights by >= ${o.nightClients} clients (median ${c.median} a night, ${c.clients} in all)${ua ? `; e.g. "${ua.length > 80 ? `${ua.slice(0, 77)}...` : ua}"` : ''}`,
+        data: { nights: c.good, ofNights: all.length, medianNightClients: c.median, clients: c.clients, sampleUserAgent: ua ?? null, from: 'night' },
+      };
+    })
+    .sort((a, b) => (b.data.nights as number) - (a.data.nights as number) || String(a.value).localeCompare(String(b.value)));
+}
+
+// ------------------------------------------------------------------ expected denies (FW-1)
+
+/** Which of the addresses are indicators: the profile's (addresses and ranges) and the indicator index's. */
+async function indicatorAddresses(ctx: Ctx, addresses: string[], notes: string[]): Promise<Set<string>> {
+  const found = new Set(addresses.filter((a) => listed(a, ctx.profile.indicators.ips)));
+  const rest = addresses.filter((a) => !found.has(a));
+  for (let i = 0; i < rest.length; i += 500) {
+    const batch = rest.slice(i, i + 500);
+    const res = await ctx.conn.request('POST', `/${INDICATOR_INDEX}/_search?allow_no_indices=true&ignore_unavailable=true`, {
+      size: 0,
+      query: { bool: { should: batch.map((a) => ({ term: { 'threat.indicator.ip': a } })), minimum_should_match: 1 } },
+      aggregations: { ip: { terms: { field: 'threat.indicator.ip', size: 10_000 } } },
+    });
+    if (res.status !== 200) {
+      notes.push(`the indicator index ${INDICATOR_INDEX} could not be read (HTTP ${res.status}): denied destinations were checked against the profile's indicators only`);
+      break;
+    }
+    const hits = ((res.body as any).aggregations?.ip?.buckets ?? []).map((b: any) => String(b.key_as_string ?? b.key));
+    for (const a of batch) if (hits.some((h: string) => listed(a, [h]))) found.add(a);
+  }
+  return found;
+}
+
+/**
+ * firewall.expected_denies: what FW-1 itself selects (denied from an internal to an external
+ * zone, the proxy and the entries already listed left out), per (source.ip, destination.port,
+ * network.transport) and local day; a pair denied on at least `denyShare` of the business days
+ * with firewall data, at least TUNE_DEFAULTS.denyMinDays of them, with a median of >= 2 denies
+ * a day that varies little from day to day (coefficient of variation <= `denySteadiness`), is a
+ * program retrying on its own schedule. The first callbacks of an implant are denied on the day
+ * it arrives, from a PC without such denies before: they are not in a baseline, and a pair
+ * whose destinations include an indicator is never proposed.
+ */
+async function expectedDenyProposals(ctx: Ctx, o: Settings, root: string, notes: string[]): Promise<Proposal[]> {
+  const loaded = loadRules(root).find((r) => r.rule.check === 'FW-1');
+  if (!loaded) return [];
+  const r = resolveRule(loaded.rule, ctx.profile, loaded.file);
+  const index = r.indices.map((i) => i.replace(/-\*$/, `-${ctx.ns}`)).join(',');
+  const fwDays = await search(ctx, index, { size: 0, query: range(ctx), aggregations: { d: day(ctx) } });
+  const days = ((fwDays.aggregations?.d?.buckets ?? []) as any[]).map((b) => String(b.key_as_string)).filter((d) => isBusinessDay(d, ctx.profile));
+  if (!days.length) return [];
+  if (days.length < TUNE_DEFAULTS.denyMinDays) {
+    notes.push(`only ${days.length} business day(s) with firewall data: at least ${TUNE_DEFAULTS.denyMinDays} are needed to call a deny steady; no expected-deny proposals`);
+    return [];
+  }
+  const query = { bool: { filter: [r.query, range(ctx)] } };
+  const buckets = await composite(ctx, index, query, [
+    { s: { terms: { field: 'source.ip' } } },
+    { p: { terms: { field: 'destination.port' } } },
+    { t: { terms: { field: 'network.transport', missing_bucket: true } } },
+    { d: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: ctx.profile.timezone, format: 'yyyy-MM-dd' } } },
+  ]);
+  const pairs = new Map<string, { source: string; port: number; protocol?: string; perDay: Map<string, number> }>();
+  for (const b of buckets) {
+    const id = `${b.key.s}|${b.key.p}|${b.key.t ?? ''}`;
+    const e = pairs.get(id) ?? { source: String(b.key.s), port: Number(b.key.p), ...(b.key.t ? { protocol: String(b.key.t) } : {}), perDay: new Map<string, number>() };
+    e.perDay.set(String(b.key.d), b.doc_count);
+    pairs.set(id, e);
+  }
+  const candidates: Array<{ source: string; port: number; protocol?: string; good: number; median: number; min: number; max: number; cv: number }> = [];
+  for (const e of pairs.values()) {
+    const counts = days.map((d) => e.perDay.get(d) ?? 0).filter((n) => n > 0);
+    const good = counts.length;
+    if (good < o.denyShare * days.length) continue;
+    const mean = counts.reduce((a, x) => a + x, 0) / good;
+    const cv = Math.sqrt(counts.reduce((a, x) => a + (x - mean) ** 2, 0) / good) / mean;
+    const med = median(counts);
+    if (med < 2 || cv > o.denySteadiness) continue;
+    candidates.push({ source: e.source, port: e.port, ...(e.protocol ? { protocol: e.protocol } : {}), good, median: med, min: Math.min(...counts), max: Math.max(...counts), cv });
+  }
+  if (!candidates.length) return [];
+  // the destinations of each candidate: how many, a sample, and none of them an indicator
+  const out: Proposal[] = [];
+  for (let i = 0; i < candidates.length; i += 100) {
+    const batch = candidates.slice(i, i + 100);
+    const clause = (c: (typeof batch)[number]) => ({ bool: { filter: [{ term: { 'source.ip': c.source } }, { term: { 'destination.port': c.port } }, ...(c.protocol ? [{ term: { 'network.transport': c.protocol } }] : [])] } });
+    const body = await search(ctx, index, {
+      size: 0,
+      query,
+      aggregations: { g: { filters: { filters: Object.fromEntries(batch.map((c, j) => [`g${j}`, clause(c)])) }, aggs: { n: { cardinality: { field: 'destination.ip' } }, dest: { terms: { field: 'destination.ip', size: 50 } } } } },
+    });
+    const dests = batch.map((_c, j) => {
+      const b = body.aggregations.g.buckets[`g${j}`];
+      return { n: b.n.value as number, list: ((b.dest.buckets ?? []) as any[]).map((x) => String(x.key_as_string ?? x.key)) };
+    });
+    const bad = await indicatorAddresses(ctx, [...new Set(dests.flatMap((d) => d.list))], notes);
+    batch.forEach((c, j) => {
+      const d = dests[j]!;
+      const hit = d.list.find((a) => bad.has(a));
+      const what = `${c.source} -> ${c.port}${c.protocol ? `/${c.protocol}` : ''}`;
+      if (hit) {
+        notes.push(`${what}: denied every day, but to the indicator ${hit}; not proposed as an expected deny`);
+        return;
+      }
+      const sample = d.list.slice(0, 3).join(', ');
+      const figures = `denied on ${c.good} of ${days.length} business days, ${c.median} a day (median; ${c.min}-${c.max}), to ${d.n} destination${d.n === 1 ? '' : 's'} (${sample}${d.n > 3 ? ', ...' : ''})`;
+      out.push({
+        key: 'firewall.expected_denies',
+        value: {
+          source: c.source,
+          port: c.port,
+          ...(c.protocol ? { protocol: c.protocol } : {}),
+          reason: {
+            en: `proposed by npm run tune (${localDate(ctx.to - 1, ctx.profile.timezone)}): ${figures}; name the program and who accepted it`,
+            ja: `npm run tune による提案（${localDate(ctx.to - 1, ctx.profile.timezone)}）: ${days.length}営業日中${c.good}日、1日あたり${c.median}件（中央値、${c.min}-${c.max}件）拒否、宛先${d.n}件（${sample}${d.n > 3 ? '、…' : ''}）。プログラム名と許容した人を記入してください`,
+          },
+        },
+        evidence: figures,
+        data: { source: c.source, port: c.port, protocol: c.protocol ?? null, businessDays: c.good, ofBusinessDays: days.length, medianDaily: c.median, minDaily: c.min, maxDaily: c.max, cv: Number(c.cv.toFixed(2)), destinations: d.n, sampleDestinations: d.list.slice(0, 3) },
+      });
+    });
+  }
+  return out.sort((a, b) => ipOrder(String(a.data.source), String(b.data.source)) || (a.data.port as number) - (b.data.port as number));
+}
+
 // ------------------------------------------------------------------ thresholds
 
 function commonClientsProposal(ctx: Ctx, night: NightData): Proposal | undefined {
@@ -634,6 +832,9 @@ interface Settings {
   serverUsers: number;
   nightHours: number;
   softwareShare: number;
+  nightClients: number;
+  denyShare: number;
+  denySteadiness: number;
 }
 
 /** Reads the period and proposes profile entries; changes nothing. */
@@ -648,6 +849,10 @@ export async function tune(conn: Connection, opts: TuneOptions): Promise<TuneRes
     serverUsers: opts.serverUsers ?? TUNE_DEFAULTS.serverUsers,
     nightHours: opts.nightHours ?? TUNE_DEFAULTS.nightHours,
     softwareShare: opts.softwareShare ?? TUNE_DEFAULTS.softwareShare,
+    // the rules' own prevalence threshold: a host that many PCs call on each of most nights
+    nightClients: opts.nightClients ?? Math.max(2, profile.thresholds.common_clients),
+    denyShare: opts.denyShare ?? TUNE_DEFAULTS.denyShare,
+    denySteadiness: opts.denySteadiness ?? TUNE_DEFAULTS.denySteadiness,
   };
   const businessDays = basics.days.filter((d) => isBusinessDay(d, profile));
   if (!basics.days.length) notes.push('no proxy events in the period: no domain or User-Agent proposals');
@@ -659,6 +864,9 @@ export async function tune(conn: Connection, opts: TuneOptions): Promise<TuneRes
   const servers = await serverProposals(ctx, settings, notes);
   const night = await alwaysOnProposals(ctx, settings);
   if (!night.nights.length) notes.push('no internal client active outside business hours in the proxy, firewall or DNS logs: no always-on proposals');
+  const proposedSoftware = domains.filter((d) => d.key === 'software.domains').map((d) => String(d.value));
+  const nightHosts = basics.days.length ? await nightSoftwareProposals(ctx, settings, proposedSoftware, notes) : [];
+  const denies = await expectedDenyProposals(ctx, settings, opts.root ?? PACK_ROOT, notes);
   const thresholds = [commonClientsProposal(ctx, night), await manyAuthProposal(ctx, opts.root ?? PACK_ROOT, [...profile.hosts.servers, ...servers.map((s) => String(s.value))])].filter((x): x is Proposal => !!x);
   return {
     from: new Date(opts.from).toISOString(),
@@ -668,7 +876,7 @@ export async function tune(conn: Connection, opts: TuneOptions): Promise<TuneRes
     businessDays,
     nights: night.nights,
     settings,
-    proposals: [...partners, ...domains.filter((d) => d.key === 'business_domains'), ...domains.filter((d) => d.key === 'software.domains'), ...uas, ...addresses, ...servers, ...night.proposals, ...thresholds],
+    proposals: [...partners, ...domains.filter((d) => d.key === 'business_domains'), ...domains.filter((d) => d.key === 'software.domains'), ...nightHosts, ...uas, ...addresses, ...servers, ...night.proposals, ...denies, ...thresholds],
     notes,
   };
 }

@@ -7,7 +7,7 @@ import { loadBenignWeek } from '../../src/bench/noise.js';
 import type { Connection } from '../../src/cluster/connection.js';
 import { loadProfile, withRuleDefaults, type Profile } from '../../src/content/profile.js';
 import { installPack } from '../../src/deploy/deploy.js';
-import { registeredDomain } from '../../src/tune/domains.js';
+import { coveredBy, registeredDomain } from '../../src/tune/domains.js';
 import { applyEdits } from '../../src/tune/profile-edit.js';
 import { tune, type Proposal, type TuneResult } from '../../src/tune/tune.js';
 import { wildcardMatch } from '../../src/tune/user-agents.js';
@@ -125,6 +125,41 @@ test('the PCs left on are proposed, every night, and no other host', () => {
   expect(values('hosts.always_on')).toEqual(on);
   for (const p of of('hosts.always_on')) expect([p.data.nights, p.data.ofNights]).toEqual([8, 8]);
 });
+
+test('the PC whose app goes out directly and is denied all day is proposed as an expected deny, with its days, counts and destination; the story\'s denies are not', () => {
+  const direct = week.pcs.filter((p) => p.directApp);
+  expect(direct.length).toBe(1);
+  const denies = of('firewall.expected_denies');
+  expect(denies.map((p) => { const v = p.value as Record<string, unknown>; return [v.source, v.port, v.protocol]; })).toEqual([[direct[0]!.ip, 443, 'tcp']]);
+  // left on: denied every 30 minutes, every day
+  expect(denies[0]!.data).toMatchObject({ businessDays: 5, ofBusinessDays: 5, medianDaily: 48, minDaily: 48, maxDaily: 48, destinations: 1, sampleDestinations: ['52.178.17.3'] });
+  const reason = (denies[0]!.value as { reason: { en: string; ja: string } }).reason;
+  expect(reason.en).toContain('denied on 5 of 5 business days, 48 a day');
+  expect(reason.ja).toContain('5営業日中5日');
+  // the story's: the implant's C&C on port 80, PC-0145's app and PC-0150 were denied on one day only
+  for (const ip of ['192.168.100.23', '192.168.100.45', '192.168.100.50']) expect(denies.some((p) => (p.value as { source: string }).source === ip)).toBe(false);
+});
+
+test('hosts the PCs left on call at night are proposed as software hosts (with one client a night, as this office has only 4 such PCs); the story\'s night traffic is not', async () => {
+  // by default a host needs thresholds.common_clients (5) clients on most nights: this week's 4
+  // PCs left on are too few (the 200-PC week of the noise benchmark has 40)
+  expect(result.settings.nightClients).toBe(5);
+  expect(of('software.domains').filter((p) => p.data.from === 'night')).toEqual([]);
+  // each of the 4 calls each program about once a night, on one of its hosts: one client a night
+  const night = await tune(conn, { from: FROM, to: TO, profile, namespace: NS, nightClients: 1 });
+  const hosts = night.proposals.filter((p) => p.key === 'software.domains' && p.data.from === 'night').map((p) => String(p.value));
+  // Teams (a browser's User-Agent): software, by when it calls
+  expect(hosts).toEqual(expect.arrayContaining(['teams.microsoft.com', 'presence.teams.microsoft.com', 'trouter.teams.microsoft.com']));
+  // OneDrive's tenant host: from the nights, unless a registered domain proposed for software by day covers it already
+  const byDay = night.proposals.filter((p) => p.key === 'software.domains' && p.data.from !== 'night').map((p) => String(p.value));
+  expect(hosts.includes('midori-my.sharepoint.com') || byDay.some((d) => coveredBy('midori-my.sharepoint.com', d))).toBe(true);
+  // host names, never a shared registered domain; nothing the pack's list or a proposed domain covers
+  expect(hosts).not.toContain('microsoft.com');
+  expect(hosts).not.toContain('sharepoint.com');
+  expect(hosts.filter((h) => h.endsWith('office365.com') || h.endsWith('trendmicro.com') || h.endsWith('live.com') || h.endsWith('digicert.com'))).toEqual([]);
+  expect(hosts).not.toContain('apt.example.com');
+  for (const p of night.proposals.filter((x) => x.data.from === 'night')) expect(p.data.nights as number).toBeGreaterThanOrEqual(0.6 * (p.data.ofNights as number));
+}, 300_000);
 
 test('nothing that only the attack story has is proposed: its domains, User-Agents, hosts and senders', async () => {
   const domains = await storyOnly('url.domain');

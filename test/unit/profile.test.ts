@@ -148,7 +148,7 @@ describe('the settings the rules need', () => {
     const p = withRuleDefaults({ ...DEFAULT_PROFILE, thresholds: { ...RULE_DEFAULTS.thresholds, beacon_days: 5 }, firewall: { internal_zones: ['LAN'], external_zones: ['WAN'] } });
     expect(p.thresholds.beacon_days).toBe(5);
     expect(p.thresholds.many_auth).toBe(RULE_DEFAULTS.thresholds.many_auth);
-    expect(p.firewall).toEqual({ internal_zones: ['LAN'], external_zones: ['WAN'] });
+    expect(p.firewall).toEqual({ internal_zones: ['LAN'], external_zones: ['WAN'], expected_denies: [] });
     expect(p.business_hours).toEqual(RULE_DEFAULTS.business_hours);
   });
 
@@ -214,5 +214,50 @@ describe('the pack\'s default lists (profiles/pack-defaults.yml)', () => {
     expect(withRuleDefaults(DEFAULT_PROFILE).organization).toEqual({ domains: [], partner_domains: [] });
     const bad = profileFile('bad-bool.yml', 'software: { use_pack_defaults: "no" }\n');
     expect(() => loadProfile(bad)).toThrow(`${bad}: "software.use_pack_defaults" must be a boolean, got "no"`);
+  });
+});
+
+describe('firewall.expected_denies (FW-1)', () => {
+  const ok = 'firewall:\n  expected_denies:\n    - { source: 10.20.10.18, port: 443, protocol: tcp, reason: { en: "CAD licence check", ja: "CADのライセンス確認" } }\n    - { source: 10.20.30.0/24, port: 8883, reason: { ja: "監視装置のMQTT" } }\n';
+
+  it('loads entries with a reason in either language; the zones keep their defaults', () => {
+    const p = withRuleDefaults(loadProfile(profileFile('denies.yml', ok)));
+    expect(p.firewall.expected_denies).toEqual([
+      { source: '10.20.10.18', port: 443, protocol: 'tcp', reason: { en: 'CAD licence check', ja: 'CADのライセンス確認' } },
+      { source: '10.20.30.0/24', port: 8883, reason: { ja: '監視装置のMQTT' } },
+    ]);
+    expect(p.firewall.internal_zones).toEqual(RULE_DEFAULTS.firewall.internal_zones);
+    expect(withRuleDefaults(DEFAULT_PROFILE).firewall.expected_denies).toEqual([]);
+  });
+
+  it.each([
+    ['no reason', '{ source: 10.20.10.18, port: 443 }', 'firewall.expected_denies[0] has no reason'],
+    ['an empty reason', '{ source: 10.20.10.18, port: 443, reason: { en: " " } }', 'firewall.expected_denies[0] has no reason'],
+    ['a name as source', '{ source: PC-0018, port: 443, reason: { en: x } }', 'firewall.expected_denies[0].source "PC-0018" is not an address or an address range'],
+    ['a port out of range', '{ source: 10.20.10.18, port: 70000, reason: { en: x } }', 'firewall.expected_denies[0].port must be a port number from 0 to 65535, got 70000'],
+    ['a protocol in capitals', '{ source: 10.20.10.18, port: 443, protocol: TCP, reason: { en: x } }', 'firewall.expected_denies[0].protocol "TCP" is not a protocol name'],
+    ['a port as text', '{ source: 10.20.10.18, port: "443", reason: { en: x } }', '"firewall.expected_denies[0].port" must be a number'],
+    ['an unknown key', '{ source: 10.20.10.18, port: 443, until: 2027-01-01, reason: { en: x } }', 'unknown setting "firewall.expected_denies[0].until"'],
+  ])('refuses %s, naming the entry', (_what, entry, message) => {
+    const file = profileFile('bad-deny.yml', `firewall:\n  expected_denies:\n    - ${entry}\n`);
+    expect(() => loadProfile(file)).toThrow(message);
+  });
+
+  it('FW-1 leaves out exactly the listed source, port and protocol', async () => {
+    const { loadRules } = await import('../../src/rules/load.js');
+    const { resolveRule } = await import('../../src/rules/resolve.js');
+    const fw1 = loadRules(PACK_ROOT).find((r) => r.rule.check === 'FW-1')!;
+    const mustNot = (resolveRule(fw1.rule, loadProfile(profileFile('denies2.yml', ok))).query.bool as { must_not: unknown[] }).must_not;
+    expect(mustNot).toContainEqual({
+      bool: {
+        should: [
+          { bool: { filter: [{ terms: { 'source.ip': ['10.20.10.18'] } }, { term: { 'destination.port': 443 } }, { term: { 'network.transport': 'tcp' } }] } },
+          { bool: { filter: [{ terms: { 'source.ip': ['10.20.30.0/24'] } }, { term: { 'destination.port': 8883 } }] } },
+        ],
+        minimum_should_match: 1,
+      },
+    });
+    // none listed: the clause excludes nothing
+    expect((resolveRule(fw1.rule, DEFAULT_PROFILE).query.bool as { must_not: unknown[] }).must_not).toContainEqual({ match_none: {} });
   });
 });

@@ -120,6 +120,7 @@ const LEAF_QUERIES = new Set(['term', 'terms', 'range', 'wildcard', 'prefix', 'm
 const BOOL_KEYS = new Set(['filter', 'must', 'should', 'must_not', 'minimum_should_match']);
 const QUERY_OPTIONS = new Set(['boost', '_name']);
 const ADMIN_HOST_FIELDS = ['user.name', 'source.ip', 'source.domain'];
+const EXPECTED_DENY_FIELDS = ['source.ip', 'destination.port', 'network.transport'];
 
 interface ClauseScan {
   fields: Set<string>;
@@ -178,8 +179,11 @@ function scanClause(clause: unknown, at: string, scan: ClauseScan): void {
   } else if (type === 'not_from_admin_hosts') {
     if (body !== true) return void scan.problems.push(`${where} must be true`);
     for (const f of ADMIN_HOST_FIELDS) scan.fields.add(f);
+  } else if (type === 'expected_denies') {
+    if (body !== true) return void scan.problems.push(`${where} must be true`);
+    for (const f of EXPECTED_DENY_FIELDS) scan.fields.add(f);
   } else {
-    scan.problems.push(`${where}: "${type}" is neither in the query DSL subset (bool, term, terms, range, exists, wildcard, prefix, match_phrase) nor a pack extension (wildcard_any, domain_any, not_from_admin_hosts); rewrite it, or add and document an extension in rules/README.md`);
+    scan.problems.push(`${where}: "${type}" is neither in the query DSL subset (bool, term, terms, range, exists, wildcard, prefix, match_phrase) nor a pack extension (wildcard_any, domain_any, not_from_admin_hosts, expected_denies); rewrite it, or add and document an extension in rules/README.md`);
   }
 }
 

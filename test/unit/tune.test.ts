@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadProfile, withRuleDefaults } from '../../src/content/profile.js';
@@ -156,6 +157,23 @@ describe('the proposed profile and its diff', () => {
     const out = applyEdits(undefined, edits);
     expect(YAML.parse(out).hosts.servers).toEqual(['10.20.1.30']);
     expect(unifiedDiff('', out, '/dev/null', 'b').split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
+  });
+
+  test('an expected deny is one flow mapping on its line, with its evidence, and the result loads as a profile', () => {
+    const text = readFileSync(path.join(ROOT, 'test', 'scenarios', 'benign-profile.yml'), 'utf8');
+    const deny = { source: '10.20.10.18', port: 443, protocol: 'tcp', reason: { en: 'proposed by npm run tune: denied on 5 of 5 business days', ja: 'npm run tune による提案: 5営業日中5日拒否' } };
+    const out = applyEdits(text, [{ key: 'firewall.expected_denies', value: deny, evidence: 'denied on 5 of 5 business days' }]);
+    expect(out).toContain('  external_zones: [Untrust]\n  expected_denies:\n    - { source: 10.20.10.18, port: 443, protocol: tcp, reason: { en: "proposed by npm run tune: denied on 5 of 5 business days", ja: "npm run tune による提案: 5営業日中5日拒否" } } # tune: denied on 5 of 5 business days\n');
+    expect(YAML.parse(out).firewall.expected_denies).toEqual([deny]);
+    const file = path.join(os.tmpdir(), `tune-deny-${process.pid}.yml`);
+    writeFileSync(file, out);
+    try {
+      expect(withRuleDefaults(loadProfile(file)).firewall.expected_denies).toEqual([deny]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    // the same entry again is already there: written once through the Document API too
+    expect(applyEdits(undefined, [{ key: 'firewall.expected_denies', value: deny, evidence: 'x' }])).toContain('expected_denies:\n    - {');
   });
 
   test('no proposals, no diff', () => {
