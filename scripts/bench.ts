@@ -18,6 +18,7 @@ import { PACK_ROOT, stateRoot } from '../src/paths.js';
 
 interface Flags extends ConnectionFlags {
   docs: number;
+  huntOnly?: boolean;
   rounds: number;
   batch: number;
   files: boolean;
@@ -64,10 +65,11 @@ const program = addConnectionFlags(new Command('bench').description('Benchmarks;
   .addOption(new Option('--rules <check...>', 'noise: only these checks (e.g. G2 AD-4)'))
   .addOption(new Option('--plugin <zip...>', 'engine plugins for the local engine (noise needs Alerting); PACK_ENGINE_PLUGINS too'))
   .addOption(new Option('--squid-format <format>', 'noise: the proxy log of the benign week: combined (with User-Agents) or native-up (native with the client\'s bytes, %>st, which G2 reads)').choices(['combined', 'native-up']).default('combined'))
-  .option('--reuse', 'noise: count on the benign week an earlier run loaded into this cluster (same options) instead of loading it again')
+  .option('--reuse', 'noise: count on the benign week an earlier run loaded into this cluster (same options) instead of loading it again; hunt: the same for each size\'s corpus (namespace bench<N>)')
   .option('--port <n>', 'HTTP port of the local engine started when --cluster is not given', parseInteger('--port'), 9750)
   .option('--sizes <n,...>', 'hunt: corpus sizes in events, across all five sources over 30 days', (v: string) => v.split(',').map((x) => parseInteger('--sizes')(x.trim())), [500_000, 2_000_000])
   .option('--small', 'hunt: a quick check on 20000 and 60000 events')
+  .option('--hunt-only', 'hunt: time the full hunt only (no per-rule rows, no naive way), e.g. after a change, on corpora kept with --reuse')
   .option('--profile <file>', 'hunt: site profile for deploy and hunt (default: the test story\'s, which has indicators); noise: the benign week\'s profile (default test/scenarios/benign-profile.yml), e.g. the one npm run tune -- --out proposed')
   .option('--end <iso>', 'hunt: end of the 30 days (default: 2026-11-30T00:00:00+09:00)');
 
@@ -119,7 +121,7 @@ program.action(async (suite: string, flags: Flags) => {
         await installPack(conn, PACK_ROOT, profile);
         const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-hunt-'));
         try {
-          const sizes = await benchHunt(conn, { root: PACK_ROOT, profile, dir, sizes: flags.small ? [20_000, 60_000] : flags.sizes, end: Date.parse(flags.end ?? '2026-11-30T00:00:00+09:00'), log: err });
+          const sizes = await benchHunt(conn, { root: PACK_ROOT, profile, dir, sizes: flags.small ? [20_000, 60_000] : flags.sizes, end: Date.parse(flags.end ?? '2026-11-30T00:00:00+09:00'), ...(flags.reuse ? { reuse: true } : {}), ...(flags.huntOnly ? { huntOnly: true } : {}), log: err });
           process.stdout.write(`engine: ${conn.info.engine} ${conn.info.version}\n${huntBenchTable(sizes)}\n`);
           process.stdout.write(
             'hunt: npm run hunt\'s engine (aggregations; grouped rules windowed over schedule-sized buckets per entity), after one warm-up hunt.\n' +

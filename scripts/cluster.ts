@@ -13,6 +13,7 @@ interface Flags {
   clean?: boolean;
   secure?: boolean;
   plugin?: string[];
+  heap?: number;
 }
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -31,6 +32,7 @@ withCommon(program.command('up').description('start the local cluster (assemblin
   .option('--clean', 'start from empty data folders')
   .option('--secure', 'enable the security plugin: HTTPS with a generated CA and basic auth')
   .option('--plugin <zip>', 'install an engine plugin: a .zip file, a folder of zips, or an http(s) URL (repeatable; also PACK_ENGINE_PLUGINS=<folder>)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--heap <MiB>', 'JVM heap of each node (default 512; a benchmark over millions of events wants 2048 or more)', parseInteger('--heap'))
   .action(async (flags: Flags) => {
     const started = Date.now();
     const { state, alreadyRunning } = await up({
@@ -41,6 +43,7 @@ withCommon(program.command('up').description('start the local cluster (assemblin
       clean: flags.clean,
       secure: flags.secure,
       plugins: pluginSpecs(flags.plugin),
+      ...(flags.heap ? { heapMb: flags.heap } : {}),
       stateRoot: stateRoot(),
       log,
     });

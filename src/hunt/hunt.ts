@@ -4,10 +4,10 @@ import { PackError, UsageError } from '../errors.js';
 import { PACK_ROOT } from '../paths.js';
 import { compileRules } from '../rules/compile.js';
 import { loadRules } from '../rules/load.js';
-import { bucketCondition, bucketsPath, lookbackMs, metricAggs, searchQuery } from '../rules/render/aggregations.js';
+import { lookbackMs, metricAggs } from '../rules/render/aggregations.js';
 import type { ResolvedRule } from '../rules/resolve.js';
 import type { Bucket, CheckFinding, Detection, HuntResult, SampleEvent } from './findings.js';
-import { detectionsOf, type EntityBuckets, type WindowPlan } from './windows.js';
+import { detectionsOf, prevalenceDetections, type EntityBuckets, type WindowPlan } from './windows.js';
 
 /**
  * The retro-hunt: every rule (or those asked for) run over a past period the way its alerting
@@ -27,8 +27,12 @@ import { detectionsOf, type EntityBuckets, type WindowPlan } from './windows.js'
  *   bucket condition holds; consecutive firing runs of one entity are one detection, as they
  *   are one alert of the bucket-level monitor (it notifies on NEW alerts only); a run that
  *   does not fire ends the alert, and a later firing run is a new detection.
+ * - rules with prevalence (a group's distinct clients over a longer window): the same sliding in
+ *   the client, over atoms of the selected events (a run time's instant apart from the rest of
+ *   its bucket, as the monitor's window is closed at both ends) and blocks of the clients
+ *   (half the prevalence window): see huntPrevalence and prevalenceDetections.
  * - Events older than `from` are read only as far as a run in the period looks back (a
- *   baseline's history), as the monitor would have.
+ *   baseline's history, the prevalence window), as the monitor would have.
  */
 
 export interface HuntOptions {
@@ -225,9 +229,13 @@ export function windowPlan(r: ResolvedRule, fromMs: number, toMs: number): Windo
   return { step, window: r.windowMs, lookback: lookbackMs(r), firstEnd, lastEnd: toMs, runs };
 }
 
-const PAGE = 5000;
-
-/** Schedule-sized buckets per entity over the span the runs read, paged with after_key. */
+/**
+ * Schedule-sized buckets per entity over the span the runs read, paged with after_key. A
+ * distinct count's field is a composite source of its own (missing values in a bucket of their
+ * own, not counted), so the values of a bucket are known and unite exactly over a window, as
+ * distinct local days do; the fields counted are single-valued (addresses, methods), so each
+ * event stays in one bucket.
+ */
 export async function entityBuckets(ctx: SearchContext, r: ResolvedRule, plan: WindowPlan): Promise<Map<string, EntityBuckets>> {
   const start = plan.firstEnd - plan.lookback;
   const offset = ((plan.lastEnd % plan.step) + plan.step) % plan.step;
@@ -236,42 +244,38 @@ export async function entityBuckets(ctx: SearchContext, r: ResolvedRule, plan: W
     ...r.groupBy.map((field, i) => ({ [`g${i}`]: { terms: { field } } })),
     { t: { date_histogram: { field: '@timestamp', fixed_interval: `${plan.step / 1000}s`, offset: `+${offset}ms` } } },
     ...(days ? [{ d: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: r.timezone, format: 'yyyy-MM-dd' } } }] : []),
+    ...r.conditions.flatMap((c, i) => (c.metric === 'cardinality' ? [{ [`v${i}`]: { terms: { field: c.field, missing_bucket: true } } }] : [])),
   ];
   const metrics: Record<string, unknown> = {};
   r.conditions.forEach((c, i) => {
     if (c.metric === 'sum') metrics[`c${i}`] = { sum: { field: c.field } };
-    if (c.metric === 'cardinality') metrics[`c${i}`] = { cardinality: { field: c.field } };
   });
   const out = new Map<string, EntityBuckets>();
-  let after: unknown;
-  for (;;) {
-    const body = await search(ctx, r, {
-      size: 0,
-      query: { bool: { filter: [r.query, range(start, plan.lastEnd)] } },
-      aggregations: { g: { composite: { size: PAGE, sources, ...(after ? { after } : {}) }, ...(Object.keys(metrics).length ? { aggs: metrics } : {}) } },
-    });
-    const agg = body.aggregations?.g;
-    for (const b of agg?.buckets ?? []) {
-      const keys = Object.fromEntries(r.groupBy.map((f, i) => [f, String(b.key[`g${i}`])]));
-      const id = JSON.stringify(r.groupBy.map((f) => keys[f]));
-      let e = out.get(id);
-      if (!e) out.set(id, (e = { keys, buckets: new Map() }));
-      const t = b.key.t as number;
-      let cur = e.buckets.get(t);
-      if (!cur) e.buckets.set(t, (cur = { count: 0, values: r.conditions.map(() => 0), upper: r.conditions.map(() => 0), days: new Set() }));
-      cur.count += b.doc_count;
-      r.conditions.forEach((c, i) => {
-        const v = b[`c${i}`]?.value ?? 0;
-        if (c.metric === 'sum') cur!.values[i]! += v;
-        if (c.metric === 'cardinality') {
-          cur!.values[i] = Math.max(cur!.values[i]!, v);
-          cur!.upper[i]! += v;
-        }
-      });
-      if (days) cur.days.add(String(b.key.d));
+  await compositeBuckets(ctx, r, { bool: { filter: [r.query, range(start, plan.lastEnd)] } }, sources, metrics, BIG_PAGE, (b) => {
+    const keys = Object.fromEntries(r.groupBy.map((f, i) => [f, String(b.key[`g${i}`])]));
+    const id = JSON.stringify(r.groupBy.map((f) => keys[f]));
+    let e = out.get(id);
+    if (!e) out.set(id, (e = { keys, buckets: new Map() }));
+    const t = b.key.t as number;
+    let cur = e.buckets.get(t);
+    if (!cur) {
+      const distinct = r.conditions.map((c) => (c.metric === 'cardinality' ? new Set<string>() : undefined));
+      e.buckets.set(t, (cur = { count: 0, values: r.conditions.map(() => 0), upper: r.conditions.map(() => 0), days: new Set(), distinct }));
     }
-    if (!agg?.after_key || (agg.buckets ?? []).length < PAGE) break;
-    after = agg.after_key;
+    cur.count += b.doc_count;
+    r.conditions.forEach((c, i) => {
+      if (c.metric === 'sum') cur!.values[i]! += b[`c${i}`]?.value ?? 0;
+      const v = b.key[`v${i}`];
+      if (c.metric === 'cardinality' && v !== null && v !== undefined) cur!.distinct![i]!.add(String(v));
+    });
+    if (days) cur.days.add(String(b.key.d));
+  });
+  for (const e of out.values()) {
+    for (const cell of e.buckets.values()) {
+      r.conditions.forEach((c, i) => {
+        if (c.metric === 'cardinality') cell.values[i] = cell.upper[i] = cell.distinct![i]!.size;
+      });
+    }
   }
   return out;
 }
@@ -280,7 +284,9 @@ export async function entityBuckets(ctx: SearchContext, r: ResolvedRule, plan: W
 async function exactWindows(ctx: SearchContext, r: ResolvedRule, open: Array<{ keys: Record<string, string>; start: number; end: number }>): Promise<boolean[]> {
   const result: boolean[] = [];
   // the monitor's own metric aggregations, the conditions' only (c0, c1, ...)
-  const metrics = Object.fromEntries(Object.entries(metricAggs(r, () => 'now')).filter(([k]) => /^c\d+$/.test(k)));
+  // (with prevalence they stand under the `recent` filter, whose selection and window the batch's filters are)
+  const all = metricAggs(r, () => 'now');
+  const metrics = Object.fromEntries(Object.entries(r.prevalence ? ((all.recent?.aggs ?? {}) as Record<string, unknown>) : all).filter(([k]) => /^c\d+$/.test(k)));
   for (let i = 0; i < open.length; i += 200) {
     const batch = open.slice(i, i + 200);
     const filters = Object.fromEntries(batch.map((w, j) => [`w${j}`, { bool: { filter: [...Object.entries(w.keys).map(([f, v]) => ({ term: { [f]: v } })), range(w.start, w.end)] } }]));
@@ -318,79 +324,145 @@ async function huntGrouped(ctx: SearchContext, r: ResolvedRule, from: number, to
   return finding;
 }
 
+/** every bucket of a composite aggregation, page by page (after_key) */
+async function compositeBuckets(ctx: SearchContext, r: ResolvedRule, query: unknown, sources: Array<Record<string, unknown>>, aggs: Record<string, unknown>, size: number, each: (b: any) => void): Promise<void> {
+  let after: unknown;
+  for (;;) {
+    const body = await search(ctx, r, {
+      size: 0,
+      query,
+      aggregations: { g: { composite: { size, sources, ...(after ? { after } : {}) }, ...(Object.keys(aggs).length ? { aggs } : {}) } },
+    });
+    const agg = body.aggregations?.g;
+    for (const b of agg?.buckets ?? []) each(b);
+    if (!agg?.after_key || (agg.buckets ?? []).length < size) break;
+    after = agg.after_key;
+  }
+}
+
+/** a composite page where each bucket carries little: a handful of pages even at millions of events (the engine allows 65,535 buckets in a response, search.max_buckets) */
+const BIG_PAGE = 50_000;
+
+/** a bool filter of the rule's groups named by id (JSON of their keys), or none when there are too many to name */
+function groupsFilter(r: ResolvedRule, ids: string[]): unknown[] {
+  if (r.groupBy.length !== 1 || ids.length > 60_000) return [];
+  return [{ terms: { [r.groupBy[0]!]: ids.map((id) => (JSON.parse(id) as string[])[0]!) } }];
+}
+
+/** a date range closed at both ends, as the monitor's (gte, lte) */
+function closedRange(gte: number, lte: number): Record<string, unknown> {
+  return { range: { '@timestamp': { gte, lte, format: 'epoch_millis' } } };
+}
+
 /**
- * A rule with prevalence: its distinct clients are counted over a longer window than its
- * conditions, which the sliding buckets cannot unite, so the monitor's own search (the same
- * query, aggregations and bucket condition) is run at each of its run times whose window holds
- * a selected event (no other run can fire), and consecutive firing runs of an entity are one
- * detection, as for the other grouped rules.
+ * A rule with prevalence, judged as its monitor judges it at every run time without running
+ * it there (see prevalenceDetections in windows.ts): one composite aggregation of the rule's
+ * selected events per group in atoms (a run time's instant, the rest of its schedule-sized
+ * bucket) over the period, one of each group's distinct clients per block of half the
+ * prevalence window, and, for the groups whose windows those counts leave open, one of each
+ * client's first and last event per block; the windows are slid over them client-side.
  */
-async function huntByRuns(ctx: SearchContext, r: ResolvedRule, from: number, to: number, o: Required<Pick<HuntOptions, 'sampleSize' | 'topSize'>>): Promise<CheckFinding> {
+async function huntPrevalence(ctx: SearchContext, r: ResolvedRule, from: number, to: number, o: Required<Pick<HuntOptions, 'sampleSize' | 'topSize'>>): Promise<CheckFinding> {
   const finding = emptyFinding(r);
+  const prev = r.prevalence!;
   const plan = windowPlan(r, from, to);
   if (plan.runs === 0) return finding;
-  // the runs that can fire: an event at t is in the windows of the runs ending in [t, t + window]
-  const offset = ((plan.lastEnd % plan.step) + plan.step) % plan.step;
-  const hist = await search(ctx, r, {
-    size: 0,
-    query: { bool: { filter: [r.query, range(plan.firstEnd - plan.window, plan.lastEnd + 1)] } },
-    aggregations: { t: { date_histogram: { field: '@timestamp', fixed_interval: `${plan.step / 1000}s`, offset: `+${offset}ms`, min_doc_count: 1 } } },
+  const mod = (t: number, m: number) => ((t % m) + m) % m;
+  const offset = mod(plan.lastEnd, plan.step);
+  const groups = r.groupBy.map((field, i) => ({ [`g${i}`]: { terms: { field } } }));
+  const idOf = (b: any) => JSON.stringify(r.groupBy.map((_, i) => String(b.key[`g${i}`])));
+  const keysOf = (b: any) => Object.fromEntries(r.groupBy.map((f, i) => [f, String(b.key[`g${i}`])]));
+
+  // the selected events of every run's window, per group in atoms
+  const days = r.conditions.some((c) => c.metric === 'distinct_days');
+  const metrics: Record<string, unknown> = {};
+  r.conditions.forEach((c, i) => {
+    if (c.metric === 'sum') metrics[`c${i}`] = { sum: { field: c.field } };
+    if (c.metric === 'cardinality') metrics[`c${i}`] = { cardinality: { field: c.field } };
   });
-  const ends = new Set<number>();
-  for (const b of hist.aggregations?.t?.buckets ?? []) {
-    for (let end = b.key as number; end <= (b.key as number) + plan.step + plan.window; end += plan.step) if (end >= plan.firstEnd && end <= plan.lastEnd) ends.add(end);
-  }
-  const sources = r.groupBy.map((field, i) => ({ [`g${i}`]: { terms: { field } } }));
-  const firing = new Map<string, { keys: Record<string, string>; ends: number[] }>();
-  for (const end of [...ends].sort((a, b) => a - b)) {
-    let after: unknown;
-    for (;;) {
-      const body = await search(ctx, r, {
-        size: 0,
-        query: { bool: { filter: [searchQuery(r), { range: { '@timestamp': { gte: end - plan.lookback, lte: end, format: 'epoch_millis' } } }] } },
-        aggregations: {
-          g: {
-            composite: { size: PAGE, sources, ...(after ? { after } : {}) },
-            aggs: { ...metricAggs(r, (ms) => end - ms), fires: { bucket_selector: { buckets_path: bucketsPath(r), script: bucketCondition(r) } } },
-          },
-        },
+  const entities = new Map<string, EntityBuckets>();
+  await compositeBuckets(
+    ctx,
+    r,
+    { bool: { filter: [r.query, closedRange(plan.firstEnd - plan.window, plan.lastEnd)] } },
+    [
+      ...groups,
+      { t: { date_histogram: { field: '@timestamp', fixed_interval: `${plan.step}ms`, offset: `+${offset}ms` } } },
+      // the same buckets one millisecond later: an event at a bucket's first instant falls in the one before
+      { e: { date_histogram: { field: '@timestamp', fixed_interval: `${plan.step}ms`, offset: `+${mod(offset + 1, plan.step)}ms` } } },
+      ...(days ? [{ d: { date_histogram: { field: '@timestamp', calendar_interval: '1d', time_zone: r.timezone, format: 'yyyy-MM-dd' } } }] : []),
+    ],
+    metrics,
+    BIG_PAGE,
+    (b) => {
+      const id = idOf(b);
+      let e = entities.get(id);
+      if (!e) entities.set(id, (e = { keys: keysOf(b), buckets: new Map() }));
+      const t = b.key.t as number;
+      const atom = 2 * t + ((b.key.e as number) < t ? 0 : 1);
+      let cur = e.buckets.get(atom);
+      if (!cur) e.buckets.set(atom, (cur = { count: 0, values: r.conditions.map(() => 0), upper: r.conditions.map(() => 0), days: new Set() }));
+      cur.count += b.doc_count;
+      r.conditions.forEach((c, i) => {
+        const v = b[`c${i}`]?.value ?? 0;
+        if (c.metric === 'sum') cur!.values[i]! += v;
+        if (c.metric === 'cardinality') {
+          cur!.values[i] = Math.max(cur!.values[i]!, v);
+          cur!.upper[i]! += v;
+        }
       });
-      const agg = body.aggregations?.g;
-      for (const b of agg?.buckets ?? []) {
-        const keys = Object.fromEntries(r.groupBy.map((f, i) => [f, String(b.key[`g${i}`])]));
-        const id = JSON.stringify(r.groupBy.map((f) => keys[f]));
-        let e = firing.get(id);
-        if (!e) firing.set(id, (e = { keys, ends: [] }));
-        e.ends.push(end);
-      }
-      if (!agg?.after_key || (agg.buckets ?? []).length === 0) break;
-      after = agg.after_key;
-    }
-  }
-  const detections: Detection[] = [];
-  for (const e of firing.values()) {
-    const spans: Array<[number, number]> = [];
-    for (const end of e.ends) {
-      const last = spans[spans.length - 1];
-      if (last && end - last[1] === plan.step) last[1] = end;
-      else spans.push([end - plan.window, end]);
-    }
-    for (const [start, end] of spans) detections.push({ windowStart: new Date(start).toISOString(), windowEnd: new Date(end).toISOString(), entity: e.keys, count: 0 });
-  }
-  // each detection's count: its entity's selected events in its span
-  for (let i = 0; i < detections.length; i += 200) {
-    const batch = detections.slice(i, i + 200);
-    const filters = Object.fromEntries(batch.map((d, j) => [`d${j}`, { bool: { filter: [...Object.entries(d.entity ?? {}).map(([f, v]) => ({ term: { [f]: v } })), range(Date.parse(d.windowStart), Date.parse(d.windowEnd) + 1)] } }]));
-    const body = await search(ctx, r, { size: 0, query: r.query, aggregations: { d: { filters: { filters } } } });
-    batch.forEach((d, j) => (d.count = body.aggregations.d.buckets[`d${j}`].doc_count));
-  }
-  detections.sort((a, b) => a.windowStart.localeCompare(b.windowStart) || JSON.stringify(a.entity).localeCompare(JSON.stringify(b.entity)));
+      if (days) cur.days.add(String(b.key.d));
+    },
+  );
+
+  const block = Math.floor(prev.windowMs / 2);
+  const blockSource = { s: { date_histogram: { field: '@timestamp', fixed_interval: `${block}ms`, offset: `+${mod(plan.lastEnd, block)}ms` } } };
+  const prevalenceQuery = (ids: string[]) => ({ bool: { filter: [prev.query, closedRange(plan.firstEnd - prev.windowMs, plan.lastEnd), ...groupsFilter(r, ids)] } });
+  const { detections, hits } = await prevalenceDetections(r, plan, entities, block, {
+    exact: (open) => exactWindows(ctx, r, open.map((w) => ({ ...w, end: w.end + 1 }))),
+    blockClients: async (ids) => {
+      const wanted = new Set(ids);
+      const out = new Map<string, Map<number, number>>();
+      await compositeBuckets(ctx, r, prevalenceQuery(ids), [...groups, blockSource], { n: { cardinality: { field: prev.field } } }, BIG_PAGE, (b) => {
+        const id = idOf(b);
+        if (!wanted.has(id)) return;
+        let m = out.get(id);
+        if (!m) out.set(id, (m = new Map()));
+        m.set(b.key.s as number, b.n.value as number);
+      });
+      return out;
+    },
+    clientSpans: async (ids) => {
+      const wanted = new Set(ids);
+      const out = new Map<string, Map<string, Map<number, [number, number]>>>();
+      await compositeBuckets(
+        ctx,
+        r,
+        prevalenceQuery(ids),
+        [...groups, { c: { terms: { field: prev.field } } }, blockSource],
+        { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } },
+        BIG_PAGE,
+        (b) => {
+          const id = idOf(b);
+          if (!wanted.has(id)) return;
+          let m = out.get(id);
+          if (!m) out.set(id, (m = new Map()));
+          const client = String(b.key.c);
+          let c = m.get(client);
+          if (!c) m.set(client, (c = new Map()));
+          c.set(b.key.s as number, [b.first.value as number, b.last.value as number]);
+        },
+      );
+      return out;
+    },
+  });
   finding.detections = detections;
   if (!detections.length) return finding;
   const chosen = [...detections].sort((a, b) => b.count - a.count).slice(0, Math.floor(MAX_QUERY_CLAUSES / (r.groupBy.length + 2)));
-  const should = chosen.map((d) => ({ bool: { filter: [...Object.entries(d.entity ?? {}).map(([f, v]) => ({ term: { [f]: v } })), range(Date.parse(d.windowStart), Date.parse(d.windowEnd) + 1)] } }));
+  const should = chosen.map((d) => ({ bool: { filter: [...Object.entries(d.entity ?? {}).map(([f, v]) => ({ term: { [f]: v } })), closedRange(Date.parse(d.windowStart), Date.parse(d.windowEnd))] } }));
   const body = await search(ctx, r, { size: 0, track_total_hits: true, query: { bool: { filter: [r.query, { bool: { should, minimum_should_match: 1 } }] } }, aggregations: findingAggs(r, o) });
   describe(finding, r, body);
+  finding.hits = hits;
   return finding;
 }
 
@@ -431,7 +503,7 @@ export async function runHunt(conn: Connection, options: HuntOptions = {}): Prom
       const r = rules[i]!.resolved;
       const t0 = Date.now();
       try {
-        checks[i] = r.prevalence ? await huntByRuns(ctx, r, from, to, o) : r.groupBy.length ? await huntGrouped(ctx, r, from, to, o) : await huntMatch(ctx, r, from, to, o);
+        checks[i] = r.prevalence ? await huntPrevalence(ctx, r, from, to, o) : r.groupBy.length ? await huntGrouped(ctx, r, from, to, o) : await huntMatch(ctx, r, from, to, o);
       } catch (err) {
         checks[i] = { ...emptyFinding(r), error: messageOf(err) };
       }

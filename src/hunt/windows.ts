@@ -29,6 +29,8 @@ export interface Cell {
   upper: number[];
   /** distinct_days: the local days of the bucket's events */
   days: Set<string>;
+  /** cardinality, when the engine gave them: the bucket's distinct values, which unite exactly over a window */
+  distinct?: Array<Set<string> | undefined>;
 }
 
 export interface EntityBuckets {
@@ -102,6 +104,10 @@ export async function detectionsOf(
           const days = new Set<string>();
           for (let k = a; k < b; k++) for (const d of cells[k]!.days) days.add(d);
           if (days.size < c.gte) verdict = 'silent';
+        } else if (cells[a]?.distinct?.[i]) {
+          const values = new Set<string>();
+          for (let k = a; k < b && values.size < c.gte; k++) for (const v of cells[k]!.distinct![i]!) values.add(v);
+          if (values.size < c.gte) verdict = 'silent';
         } else {
           let lower = 0;
           let upper = 0;
@@ -156,6 +162,187 @@ export async function detectionsOf(
       const s = Math.max(start, coveredTo);
       if (end > s) hits += countIn(s, end);
       coveredTo = Math.max(coveredTo, end);
+    }
+  }
+  detections.sort((a, b) => a.windowStart.localeCompare(b.windowStart) || JSON.stringify(a.entity).localeCompare(JSON.stringify(b.entity)));
+  return { detections, hits };
+}
+
+/**
+ * A rule with prevalence (rules/README.md), judged as its monitor judges it at each run time
+ * `end`: the search reads `[end - prevalence window, end]` (both ends closed: gte and lte),
+ * the conditions are judged on the group's selected events of `[end - window, end]`, and the
+ * group fires only while fewer than `lt` distinct clients have events of it in the whole read.
+ *
+ * The selected events come in atoms, two per schedule-sized bucket: the bucket's first
+ * instant (a run time) and the rest of it, keyed `2 * bucket start` and `2 * bucket start + 1`,
+ * so that a window closed at both ends is a run of whole atoms.
+ *
+ * The distinct clients of a prevalence window cannot be added up from smaller windows, so
+ * they are read in blocks of half the prevalence window (every window then holds at least one
+ * whole block and touches at most three): first each block's distinct clients, whose largest
+ * (a block inside the window) and sum (the blocks it touches) bound the window's count and
+ * settle most windows; then, for the groups a window of which the bounds leave open, each
+ * client's first and last event per block, which decides exactly whether the client has an
+ * event in the window (a block inside: it has; a block across the window's start: its last
+ * event is not before it; across its end: its first event is not after it).
+ */
+export interface PrevalenceEngine {
+  /** the cardinality windows the bounds left open, answered exactly (windows closed at both ends) */
+  exact(open: OpenWindow[]): Promise<boolean[]>;
+  /** per group asked: block start -> distinct clients in the block */
+  blockClients(ids: string[]): Promise<Map<string, Map<number, number>>>;
+  /** per group asked: client -> block start -> [first, last] event time in the block */
+  clientSpans(ids: string[]): Promise<Map<string, Map<string, Map<number, [number, number]>>>>;
+}
+
+/** the atom of an event at `t` among buckets of `step` starting at `offset` (mod step) */
+export function atomOf(t: number, step: number, offset: number): number {
+  const start = t - ((((t - offset) % step) + step) % step);
+  return 2 * start + (t === start ? 0 : 1);
+}
+
+/** whether a client with these blocks has an event in [a, b]; blocks are `block` long, not longer than b - a + 1 */
+export function presentIn(blocks: Map<number, [number, number]>, block: number, a: number, b: number): boolean {
+  for (const [s, [first, last]] of blocks) {
+    if (s > b || s + block - 1 < a) continue;
+    if (s >= a && s + block - 1 <= b) return true;
+    if (s < a ? last >= a : first <= b) return true;
+  }
+  return false;
+}
+
+export async function prevalenceDetections(
+  r: ResolvedRule,
+  plan: WindowPlan,
+  entities: Map<string, EntityBuckets>,
+  block: number,
+  engine: PrevalenceEngine,
+): Promise<{ detections: Detection[]; hits: number }> {
+  const prev = r.prevalence;
+  if (!prev) throw new Error(`${r.rule.check} has no prevalence`);
+  if (plan.window % plan.step !== 0) throw new Error(`the hunt needs the window (${plan.window / 1000}s) to be a whole multiple of the schedule (${plan.step / 1000}s)`);
+  if (block < 1 || block > prev.windowMs) throw new Error(`a prevalence block of ${block} ms does not fit the prevalence window of ${prev.windowMs} ms`);
+  const iso = (t: number) => new Date(t).toISOString();
+  type Run = { end: number; verdict: Verdict };
+  const perEntity: Array<{ id: string; e: EntityBuckets; keys: number[]; prefix: number[]; runs: Run[] }> = [];
+  const open: OpenWindow[] = [];
+  const openAt: Run[] = [];
+
+  // 1. the conditions, on the selected events of each run's window [end - window, end]
+  for (const [id, e] of entities) {
+    const keys = [...e.buckets.keys()].sort((a, b) => a - b);
+    const cells = keys.map((k) => e.buckets.get(k)!);
+    const prefix = [0];
+    for (const c of cells) prefix.push(prefix[prefix.length - 1]! + c.count);
+    const sumPrefix = r.conditions.map((_, i) => {
+      const p = [0];
+      for (const c of cells) p.push(p[p.length - 1]! + c.values[i]!);
+      return p;
+    });
+    // the runs whose window holds an atom: the instant t is in the runs ending t .. t + window,
+    // the rest of its bucket in those ending t + step .. t + window
+    const endSet = new Set<number>();
+    for (const k of keys) {
+      const t = Math.floor(k / 2);
+      for (let end = k % 2 ? t + plan.step : t; end <= t + plan.window; end += plan.step) if (end >= plan.firstEnd && end <= plan.lastEnd) endSet.add(end);
+    }
+    const runs: Run[] = [...endSet].sort((a, b) => a - b).map((end) => {
+      const a = lowerBound(keys, 2 * (end - plan.window));
+      const b = lowerBound(keys, 2 * end + 1);
+      const count = prefix[b]! - prefix[a]!;
+      let verdict: Verdict = count >= 1 ? 'fires' : 'silent';
+      r.conditions.forEach((c, i) => {
+        if (verdict === 'silent') return;
+        if (c.metric === 'count') {
+          if (count < c.gte) verdict = 'silent';
+        } else if (c.metric === 'sum') {
+          if (sumPrefix[i]![b]! - sumPrefix[i]![a]! < c.gte) verdict = 'silent';
+        } else if (c.metric === 'distinct_days') {
+          const days = new Set<string>();
+          for (let k = a; k < b; k++) for (const d of cells[k]!.days) days.add(d);
+          if (days.size < c.gte) verdict = 'silent';
+        } else {
+          let lower = 0;
+          let upper = 0;
+          for (let k = a; k < b; k++) {
+            lower = Math.max(lower, cells[k]!.values[i]!);
+            upper += cells[k]!.upper[i]!;
+          }
+          if (upper < c.gte) verdict = 'silent';
+          else if (lower < c.gte) verdict = 'open';
+        }
+      });
+      return { end, verdict };
+    });
+    for (const run of runs) {
+      if (run.verdict !== 'open') continue;
+      open.push({ keys: e.keys, start: run.end - plan.window, end: run.end });
+      openAt.push(run);
+    }
+    perEntity.push({ id, e, keys, prefix, runs: runs.filter((x) => x.verdict !== 'silent') });
+  }
+  if (open.length) {
+    const answers = await engine.exact(open);
+    answers.forEach((fires, k) => (openAt[k]!.verdict = fires ? 'fires' : 'silent'));
+  }
+  for (const p of perEntity) p.runs = p.runs.filter((x) => x.verdict === 'fires');
+
+  // 2. prevalence: the distinct clients of [end - prevalence window, end], bounded by blocks
+  const candidates = perEntity.filter((p) => p.runs.length);
+  const counts = candidates.length ? await engine.blockClients(candidates.map((p) => p.id)) : new Map<string, Map<number, number>>();
+  const undecided = new Map<string, Run[]>();
+  for (const p of candidates) {
+    const blocks = [...(counts.get(p.id) ?? new Map<number, number>())].sort((x, y) => x[0] - y[0]);
+    for (const run of p.runs) {
+      const [a, b] = [run.end - prev.windowMs, run.end];
+      let lower = 0;
+      let upper = 0;
+      for (const [s, n] of blocks) {
+        if (s > b || s + block - 1 < a) continue;
+        upper += n;
+        if (s >= a && s + block - 1 <= b) lower = Math.max(lower, n);
+      }
+      if (lower >= prev.lt) run.verdict = 'silent';
+      else if (upper >= prev.lt) {
+        run.verdict = 'open';
+        undecided.set(p.id, [...(undecided.get(p.id) ?? []), run]);
+      }
+    }
+  }
+  if (undecided.size) {
+    const spans = await engine.clientSpans([...undecided.keys()]);
+    for (const [id, runs] of undecided) {
+      const clients = [...(spans.get(id)?.values() ?? [])];
+      for (const run of runs) {
+        const [a, b] = [run.end - prev.windowMs, run.end];
+        let n = 0;
+        for (const c of clients) if (presentIn(c, block, a, b) && ++n >= prev.lt) break;
+        run.verdict = n >= prev.lt ? 'silent' : 'fires';
+      }
+    }
+  }
+
+  // 3. consecutive firing runs of a group are one alert; its events counted from the atoms
+  const detections: Detection[] = [];
+  let hits = 0;
+  for (const { e, keys, prefix, runs } of candidates) {
+    // the events of the atoms keyed lo .. hi
+    const countIn = (lo: number, hi: number) => prefix[lowerBound(keys, hi + 1)]! - prefix[lowerBound(keys, lo)]!;
+    const spans: Array<[number, number]> = [];
+    for (const { end, verdict } of runs) {
+      if (verdict !== 'fires') continue;
+      const last = spans[spans.length - 1];
+      if (last && end - last[1] === plan.step) last[1] = end;
+      else spans.push([end - plan.window, end]);
+    }
+    for (const [start, end] of spans) detections.push({ windowStart: iso(start), windowEnd: iso(end), entity: e.keys, count: countIn(2 * start, 2 * end) });
+    // events behind the group's detections, each once (two alerts' windows may overlap)
+    let covered = -Infinity;
+    for (const [start, end] of spans) {
+      const lo = Math.max(2 * start, covered + 1);
+      if (2 * end >= lo) hits += countIn(lo, 2 * end);
+      covered = Math.max(covered, 2 * end);
     }
   }
   detections.sort((a, b) => a.windowStart.localeCompare(b.windowStart) || JSON.stringify(a.entity).localeCompare(JSON.stringify(b.entity)));

@@ -70,7 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await conn.close();
-});
+}, 60_000);
 
 test('the hunt over the story runs every rule without error, in rule-file order', () => {
   expect(result.checks.map((c) => [c.check, c.error])).toEqual(compiled.rules.map((r) => [r.resolved.rule.check, undefined]));
@@ -181,6 +181,109 @@ describe('a threshold rule over two days: the hunt finds exactly the alerts its 
     expect(found.map((d) => d.entity)).toEqual(['192.168.100.50', '192.168.100.50', '192.168.100.50', '192.168.100.51']);
     expect(g3.hits).toBe(12 + 12 + 10 + 10);
   });
+});
+
+/** a Squid combined line from a PC at a JST time */
+function proxyLine(client: string, jst: string, url: string, ua: string): string {
+  const [date, time] = jst.split(' ');
+  const [y, mo, d] = date!.split('-');
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(mo) - 1];
+  return `${client} - - [${d}/${mon}/${y}:${time} +0900] "GET ${url} HTTP/1.1" 200 512 "-" "${ua}" TCP_MISS:HIER_DIRECT`;
+}
+
+/** the detections the rule's monitor raises at every run time of the period: its own search and trigger, by _msearch, merged per group over consecutive runs */
+async function monitorDetections(check: string, namespace: string, from: string, to: string): Promise<Array<{ entity: string; from: string; to: string }>> {
+  const rule = compiled.rules.find((r) => r.resolved.rule.check === check)!;
+  const plan = windowPlan(rule.resolved, Date.parse(from), Date.parse(to));
+  const runs = Array.from({ length: plan.runs }, (_, k) => plan.firstEnd + k * plan.step);
+  const trigger = (rule.monitor.triggers[0] as any).bucket_level_trigger.condition;
+  const input = rule.monitor.inputs[0]!.search;
+  const fired = new Map<string, number[]>();
+  // in small batches: each search reads the rule's whole look-back (a week with prevalence)
+  for (let i = 0; i < runs.length; i += 32) {
+    const batch = runs.slice(i, i + 32);
+    const lines = batch.flatMap((runAt) => {
+      const body = JSON.parse(JSON.stringify(input.query).replaceAll('{{period_end}}', String(runAt)));
+      body.aggregations.composite_agg.aggs.trigger = { bucket_selector: { buckets_path: trigger.buckets_path, script: trigger.script } };
+      return [JSON.stringify({ index: input.indices.map((x) => x.replace(/-\*$/, `-${namespace}`)).join(',') }), JSON.stringify(body)];
+    });
+    const answers = ((await conn.request('POST', '/_msearch', `${lines.join('\n')}\n`)).body as any).responses;
+    answers.forEach((a: any, k: number) => {
+      expect(a.error).toBeUndefined();
+      expect(a.aggregations.composite_agg.after_key === undefined || a.aggregations.composite_agg.buckets.length < 1000).toBe(true);
+      for (const b of a.aggregations.composite_agg.buckets) fired.set(String(b.key.g0), [...(fired.get(String(b.key.g0)) ?? []), batch[k]!]);
+    });
+  }
+  const expected: Array<{ entity: string; from: string; to: string }> = [];
+  for (const [entity, ends] of fired) {
+    let start = ends[0]!;
+    for (let i = 1; i <= ends.length; i++) {
+      if (i === ends.length || ends[i]! - ends[i - 1]! !== plan.step) {
+        expected.push({ entity, from: new Date(start - plan.window).toISOString(), to: new Date(ends[i - 1]!).toISOString() });
+        start = ends[i]!;
+      }
+    }
+  }
+  return expected;
+}
+
+const byEntityAndTime = (a: { entity: string; from: string }, b: { entity: string; from: string }) => a.entity.localeCompare(b.entity) || a.from.localeCompare(b.from);
+
+describe('the prevalence rules over eight days: the hunt finds exactly the alerts their monitors would have raised', () => {
+  const PREV_NS = 'huntprev';
+  const from = '2026-02-26T00:00:00+09:00';
+  const to = '2026-03-06T00:00:00+09:00';
+  const pc = (n: number) => `192.168.100.${n}`;
+  const lines: Array<[string, string]> = [];
+  // an implant on one PC: its own User-Agent, its own site, at night, on several days; one
+  // request at a run time's very instant (03-03 10:00:00), one at the start of a run's window
+  // (23:00:00, read by the run at 00:00:00)
+  for (const t of ['2026-02-27 02:10:05', '2026-02-28 02:10:05', '2026-03-01 02:10:05', '2026-03-03 10:00:00', '2026-03-04 23:00:00', '2026-03-05 21:30:00']) {
+    lines.push([`implant-${t}`, proxyLine(pc(60), t, 'http://rare.example.net/p', 'EvilBot/1.0')]);
+  }
+  // a browser on another PC to the same site at night: a second client, still rare
+  lines.push(['browser-rare', proxyLine(pc(65), '2026-03-02 03:00:00', 'http://rare.example.net/', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36')]);
+  // an updater four PCs ran exactly seven days before a run (Tue 22:00:00, still read by the
+  // run at 03-03 22:00:00: five clients, silent) and one PC then: rare from the next run on
+  for (let c = 61; c <= 64; c++) lines.push([`fading-${c}`, proxyLine(pc(c), '2026-02-24 22:00:00', 'http://fading.example.org/u', 'Updater/2.0')]);
+  lines.push(['fading-60', proxyLine(pc(60), '2026-03-03 22:00:00', 'http://fading.example.org/u', 'Updater/2.0')]);
+  // the organisation's tool: six PCs every night, never rare
+  for (let d = 0; d < 15; d++) {
+    const day = new Date(Date.parse('2026-02-19T12:00:00Z') + d * 86_400_000).toISOString().slice(0, 10);
+    for (let c = 61; c <= 66; c++) lines.push([`common-${d}-${c}`, proxyLine(pc(c), `${day} 23:${String(10 + c - 61).padStart(2, '0')}:00`, 'http://common.example.com/sync', 'CorpTool/3.1')]);
+  }
+
+  beforeAll(async () => {
+    await load(PREV_NS, lines.map(([id, line]) => ({ id, source: 'squid', body: { message: line } })));
+  }, 120_000);
+
+  // the monitor is asked at every run: three days for the 15 and 30 minute schedules, eight for the daily one
+  const three = '2026-03-03T00:00:00+09:00';
+  test.each([
+    // the implant's 3 requests of the three days and the updater's last one
+    ['PROXY-3', three, ['EvilBot/1.0', 'Updater/2.0'], 'Updater/2.0', 4],
+    // the night requests to the two sites (the implant's at 10:00 is in business hours)
+    ['PROXY-5', three, ['fading.example.org', 'rare.example.net'], 'fading.example.org', 3],
+    // from the run of 03-02 00:00 on, three local days of the site in the week
+    ['PROXY-4', from, ['rare.example.net'], undefined, 7],
+  ])('%s', async (check, from, entities, fading, hits) => {
+    const hunt = await runHunt(conn, { from, to, profile, namespace: PREV_NS, rules: [check] });
+    const f = hunt.checks[0]!;
+    expect(f.error).toBeUndefined();
+    const expected = await monitorDetections(check, PREV_NS, from, to);
+    const field = compiled.rules.find((r) => r.resolved.rule.check === check)!.resolved.groupBy[0]!;
+    const found = f.detections.map((d) => ({ entity: d.entity![field]!, from: d.windowStart, to: d.windowEnd }));
+    expect(found.sort(byEntityAndTime)).toEqual(expected.sort(byEntityAndTime));
+    // and by hand: the implant's and the updater's groups, never the organisation's tool
+    expect([...new Set(found.map((d) => d.entity))].sort()).toEqual(entities);
+    if (fading) {
+      // the updater's detection starts with the run after 03-03 22:00:00 JST
+      const rule = compiled.rules.find((r) => r.resolved.rule.check === check)!.resolved;
+      const first = found.find((d) => d.entity === fading)!;
+      expect(Date.parse(first.from) + rule.windowMs).toBe(Date.parse('2026-03-03T22:00:00+09:00') + rule.scheduleMs);
+    }
+    expect(f.hits).toBe(hits);
+  }, 600_000);
 });
 
 describe('npm run hunt', () => {

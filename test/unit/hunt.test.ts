@@ -3,7 +3,7 @@ import { loadProfile } from '../../src/content/profile.js';
 import { exitCodeOf } from '../../src/hunt/findings.js';
 import { parseTime, runHunt, selectRules, windowPlan } from '../../src/hunt/hunt.js';
 import { displayWidth, layout, truncate } from '../../src/hunt/table.js';
-import { detectionsOf, type Cell, type EntityBuckets, type OpenWindow } from '../../src/hunt/windows.js';
+import { atomOf, detectionsOf, presentIn, prevalenceDetections, type Cell, type EntityBuckets, type OpenWindow, type PrevalenceEngine } from '../../src/hunt/windows.js';
 import { compileRules } from '../../src/rules/compile.js';
 import { loadRules } from '../../src/rules/load.js';
 import type { ResolvedRule } from '../../src/rules/resolve.js';
@@ -122,6 +122,17 @@ describe('detectionsOf: windows slid over buckets as the monitor runs', () => {
     expect(detections.map((d) => d.entity!['source.ip'])).toEqual(['10.0.0.1']);
   });
 
+  test('distinct counts with the values per bucket: united exactly, nothing asked', async () => {
+    const r = threshold({ conditions: [{ metric: 'cardinality', field: 'destination.ip', gte: 5 }] });
+    const plan = windowPlan(r, T0, T0 + 2 * H);
+    const ips = (...n: number[]) => [new Set(n.map((x) => `10.1.0.${x}`))];
+    // 3 + 3 values, 2 shared: 4 distinct, silent; 3 + 3 apart: 6, fires in the runs whose hour holds both (ending 00:30 .. 01:00)
+    const same = entity({ 'source.ip': '10.0.0.2' }, [[T0, { count: 3, distinct: ips(1, 2, 3) }], [T0 + 15 * M, { count: 3, distinct: ips(2, 3, 4) }]]);
+    const apart = entity({ 'source.ip': '10.0.0.3' }, [[T0, { count: 3, distinct: ips(1, 2, 3) }], [T0 + 15 * M, { count: 3, distinct: ips(4, 5, 6) }]]);
+    const { detections } = await detectionsOf(r, plan, new Map([['s', same], ['a', apart]]), noExact);
+    expect(detections.map((d) => [d.entity!['source.ip'], d.windowStart, d.windowEnd])).toEqual([['10.0.0.3', '2026-03-01T23:30:00.000Z', '2026-03-02T01:00:00.000Z']]);
+  });
+
   test('distinct local days unite over buckets', async () => {
     const r = threshold({ conditions: [{ metric: 'distinct_days', gte: 3 }], windowMs: 7 * 24 * H, scheduleMs: 24 * H });
     const plan = windowPlan(r, T0, T0 + 10 * 24 * H);
@@ -148,6 +159,107 @@ describe('detectionsOf: windows slid over buckets as the monitor runs', () => {
   test('a window that is not a multiple of the schedule is refused', async () => {
     const r = threshold({ windowMs: 50 * M });
     await expect(detectionsOf(r, windowPlan(r, T0, T0 + H), new Map(), noExact)).rejects.toThrow(/whole multiples of the schedule/);
+  });
+});
+
+describe('prevalenceDetections: a prevalence rule judged at every run as its monitor judges it', () => {
+  // PROXY-3: count >= 1 in 1 h every 15 m, fewer than 5 clients of the User-Agent in 7 days
+  const r = rule('PROXY-3');
+  const D = 24 * H;
+  const block = 3.5 * D;
+  const ua = (name: string) => ({ 'user_agent.original': name });
+  const id = (name: string) => JSON.stringify([name]);
+  /** atoms of events at these times, one event each */
+  const atoms = (name: string, times: number[]): EntityBuckets => {
+    const e: EntityBuckets = { keys: ua(name), buckets: new Map() };
+    for (const t of times) {
+      const k = atomOf(t, r.scheduleMs, 0);
+      const c = e.buckets.get(k) ?? { count: 0, values: [0], upper: [0], days: new Set<string>() };
+      c.count++;
+      e.buckets.set(k, c);
+    }
+    return e;
+  };
+  /** an engine over events (group, client, time): block counts and spans computed from them, with the groups asked recorded */
+  function engineOf(events: Array<[string, string, number]>, asked: { blocks: string[]; spans: string[] }): PrevalenceEngine {
+    const blockOf = (t: number) => t - (((t % block) + block) % block);
+    return {
+      exact: async () => {
+        throw new Error('no exact check expected');
+      },
+      blockClients: async (ids) => {
+        asked.blocks.push(...ids);
+        const out = new Map<string, Map<number, Set<string>>>();
+        for (const [g, c, t] of events) {
+          if (!ids.includes(id(g))) continue;
+          const m = out.get(id(g)) ?? new Map<number, Set<string>>();
+          out.set(id(g), m);
+          m.set(blockOf(t), (m.get(blockOf(t)) ?? new Set()).add(c));
+        }
+        return new Map([...out].map(([k, m]) => [k, new Map([...m].map(([s, set]) => [s, set.size]))]));
+      },
+      clientSpans: async (ids) => {
+        asked.spans.push(...ids);
+        const out = new Map<string, Map<string, Map<number, [number, number]>>>();
+        for (const [g, c, t] of events) {
+          if (!ids.includes(id(g))) continue;
+          const m = out.get(id(g)) ?? new Map<string, Map<number, [number, number]>>();
+          out.set(id(g), m);
+          const b = m.get(c) ?? new Map<number, [number, number]>();
+          m.set(c, b);
+          const [lo, hi] = b.get(blockOf(t)) ?? [t, t];
+          b.set(blockOf(t), [Math.min(lo, t), Math.max(hi, t)]);
+        }
+        return out;
+      },
+    };
+  }
+
+  test('atoms: a run time\'s instant apart from the rest of its bucket', () => {
+    expect(atomOf(T0, 15 * M, 0)).toBe(2 * T0);
+    expect(atomOf(T0 + 1, 15 * M, 0)).toBe(2 * T0 + 1);
+    expect(atomOf(T0 + 15 * M - 1, 15 * M, 0)).toBe(2 * T0 + 1);
+    expect(atomOf(T0 + 7, 15 * M, 7)).toBe(2 * (T0 + 7));
+  });
+
+  test('a client is in a window closed at both ends when its first or last event of an edge block is', () => {
+    const blocks = new Map<number, [number, number]>([[0, [10, 40]]]);
+    expect(presentIn(blocks, 100, 40, 140)).toBe(true); // the block crosses the start; its last event is the start
+    expect(presentIn(blocks, 100, 41, 141)).toBe(false);
+    expect(presentIn(blocks, 100, -90, 10)).toBe(true); // across the end; its first event is the end
+    expect(presentIn(blocks, 100, -91, 9)).toBe(false);
+    expect(presentIn(blocks, 100, 0, 100)).toBe(true); // inside
+  });
+
+  test('the monitor\'s runs: a group fires while fewer than lt clients saw it in the 7 days, at both closed ends of its windows', async () => {
+    const plan = windowPlan(r, T0, T0 + 2 * D);
+    const events: Array<[string, string, number]> = [];
+    // rare: one client, two events; fires in the runs whose [end - 1 h, end] holds one of them
+    events.push(['rare', 'pc1', T0 + 2 * H], ['rare', 'pc1', T0 + 30 * H + 5 * M]);
+    // common: 8 clients every day: never (settled by the block counts alone)
+    for (let d = -8; d < 2; d++) for (let c = 0; c < 8; c++) events.push(['common', `pc${c}`, T0 + d * D + (10 + c) * H]);
+    // fading: 4 clients once, exactly 7 days before a run (still counted then), and one client
+    // at that run's instant: silent at that run (5 clients), fires at the next (1 client)
+    const edge = T0 + 20 * H;
+    for (let c = 2; c < 6; c++) events.push(['fading', `pc${c}`, edge - 7 * D]);
+    events.push(['fading', 'pc1', edge]);
+    const entities = new Map<string, EntityBuckets>();
+    for (const g of ['rare', 'common', 'fading']) {
+      const recent = events.filter(([x, , t]) => x === g && t >= plan.firstEnd - plan.window).map(([, , t]) => t);
+      if (recent.length) entities.set(id(g), atoms(g, recent));
+    }
+    const asked = { blocks: [] as string[], spans: [] as string[] };
+    const { detections, hits } = await prevalenceDetections(r, plan, entities, block, engineOf(events, asked));
+    const iso = (t: number) => new Date(t).toISOString();
+    expect(detections.map((d) => [d.entity!['user_agent.original'], d.windowStart, d.windowEnd, d.count])).toEqual([
+      ['rare', iso(T0 + H), iso(T0 + 3 * H), 1],
+      ['fading', iso(edge - 45 * M), iso(edge + H), 1],
+      ['rare', iso(T0 + 29 * H + 15 * M), iso(T0 + 31 * H), 1],
+    ]);
+    expect(hits).toBe(3);
+    expect(asked.blocks.sort()).toEqual([id('common'), id('fading'), id('rare')]);
+    // only the group whose windows the block counts leave open is asked client by client
+    expect(asked.spans).toEqual([id('fading')]);
   });
 });
 
