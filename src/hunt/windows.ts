@@ -59,6 +59,52 @@ function lowerBound(a: number[], x: number): number {
 
 type Verdict = 'fires' | 'silent' | 'open';
 
+/** running totals of the cells' events and of each condition's value: a window [a, b) sums as p[b] - p[a] */
+function prefixSums(cells: Cell[], conditions: number): { counts: number[]; sums: number[][] } {
+  const counts = [0];
+  for (const c of cells) counts.push(counts[counts.length - 1]! + c.count);
+  const sums = Array.from({ length: conditions }, (_, i) => {
+    const p = [0];
+    for (const c of cells) p.push(p[p.length - 1]! + c.values[i]!);
+    return p;
+  });
+  return { counts, sums };
+}
+
+/**
+ * The monitor's bucket condition on the window cells[a, b), which holds `count` events:
+ * fires, silent, or open (a distinct count that only the engine's exact count can settle).
+ */
+function judgeWindow(r: ResolvedRule, cells: Cell[], sums: number[][], a: number, b: number, count: number): Verdict {
+  let verdict: Verdict = 'fires';
+  r.conditions.forEach((c, i) => {
+    if (verdict === 'silent') return;
+    if (c.metric === 'count') {
+      if (count < c.gte) verdict = 'silent';
+    } else if (c.metric === 'sum') {
+      if (sums[i]![b]! - sums[i]![a]! < c.gte) verdict = 'silent';
+    } else if (c.metric === 'distinct_days') {
+      const days = new Set<string>();
+      for (let k = a; k < b; k++) for (const d of cells[k]!.days) days.add(d);
+      if (days.size < c.gte) verdict = 'silent';
+    } else if (cells[a]?.distinct?.[i]) {
+      const values = new Set<string>();
+      for (let k = a; k < b && values.size < c.gte; k++) for (const v of cells[k]!.distinct![i]!) values.add(v);
+      if (values.size < c.gte) verdict = 'silent';
+    } else {
+      let lower = 0;
+      let upper = 0;
+      for (let k = a; k < b; k++) {
+        lower = Math.max(lower, cells[k]!.values[i]!);
+        upper += cells[k]!.upper[i]!;
+      }
+      if (upper < c.gte) verdict = 'silent';
+      else if (lower < c.gte) verdict = 'open';
+    }
+  });
+  return verdict;
+}
+
 export async function detectionsOf(
   r: ResolvedRule,
   plan: WindowPlan,
@@ -76,13 +122,7 @@ export async function detectionsOf(
   for (const e of entities.values()) {
     const ts = [...e.buckets.keys()].sort((a, b) => a - b);
     const cells = ts.map((t) => e.buckets.get(t)!);
-    const prefix = [0];
-    for (const c of cells) prefix.push(prefix[prefix.length - 1]! + c.count);
-    const sumPrefix = r.conditions.map((_, i) => {
-      const p = [0];
-      for (const c of cells) p.push(p[p.length - 1]! + c.values[i]!);
-      return p;
-    });
+    const { counts: prefix, sums: sumPrefix } = prefixSums(cells, r.conditions.length);
     // the runs whose window holds at least one of the entity's buckets
     const endSet = new Set<number>();
     for (const t of ts) {
@@ -93,32 +133,7 @@ export async function detectionsOf(
       const a = lowerBound(ts, end - plan.window);
       const b = lowerBound(ts, end);
       const count = prefix[b]! - prefix[a]!;
-      let verdict = 'fires' as Verdict;
-      r.conditions.forEach((c, i) => {
-        if (verdict === 'silent') return;
-        if (c.metric === 'count') {
-          if (count < c.gte) verdict = 'silent';
-        } else if (c.metric === 'sum') {
-          if (sumPrefix[i]![b]! - sumPrefix[i]![a]! < c.gte) verdict = 'silent';
-        } else if (c.metric === 'distinct_days') {
-          const days = new Set<string>();
-          for (let k = a; k < b; k++) for (const d of cells[k]!.days) days.add(d);
-          if (days.size < c.gte) verdict = 'silent';
-        } else if (cells[a]?.distinct?.[i]) {
-          const values = new Set<string>();
-          for (let k = a; k < b && values.size < c.gte; k++) for (const v of cells[k]!.distinct![i]!) values.add(v);
-          if (values.size < c.gte) verdict = 'silent';
-        } else {
-          let lower = 0;
-          let upper = 0;
-          for (let k = a; k < b; k++) {
-            lower = Math.max(lower, cells[k]!.values[i]!);
-            upper += cells[k]!.upper[i]!;
-          }
-          if (upper < c.gte) verdict = 'silent';
-          else if (lower < c.gte) verdict = 'open';
-        }
-      });
+      let verdict = judgeWindow(r, cells, sumPrefix, a, b, count);
       if (verdict !== 'silent' && r.baseline) {
         const total = prefix[b]! - prefix[lowerBound(ts, end - plan.lookback)]!;
         const { history, ratio, minCount } = r.baseline;
@@ -233,13 +248,7 @@ export async function prevalenceDetections(
   for (const [id, e] of entities) {
     const keys = [...e.buckets.keys()].sort((a, b) => a - b);
     const cells = keys.map((k) => e.buckets.get(k)!);
-    const prefix = [0];
-    for (const c of cells) prefix.push(prefix[prefix.length - 1]! + c.count);
-    const sumPrefix = r.conditions.map((_, i) => {
-      const p = [0];
-      for (const c of cells) p.push(p[p.length - 1]! + c.values[i]!);
-      return p;
-    });
+    const { counts: prefix, sums: sumPrefix } = prefixSums(cells, r.conditions.length);
     // the runs whose window holds an atom: the instant t is in the runs ending t .. t + window,
     // the rest of its bucket in those ending t + step .. t + window
     const endSet = new Set<number>();
@@ -251,28 +260,7 @@ export async function prevalenceDetections(
       const a = lowerBound(keys, 2 * (end - plan.window));
       const b = lowerBound(keys, 2 * end + 1);
       const count = prefix[b]! - prefix[a]!;
-      let verdict: Verdict = count >= 1 ? 'fires' : 'silent';
-      r.conditions.forEach((c, i) => {
-        if (verdict === 'silent') return;
-        if (c.metric === 'count') {
-          if (count < c.gte) verdict = 'silent';
-        } else if (c.metric === 'sum') {
-          if (sumPrefix[i]![b]! - sumPrefix[i]![a]! < c.gte) verdict = 'silent';
-        } else if (c.metric === 'distinct_days') {
-          const days = new Set<string>();
-          for (let k = a; k < b; k++) for (const d of cells[k]!.days) days.add(d);
-          if (days.size < c.gte) verdict = 'silent';
-        } else {
-          let lower = 0;
-          let upper = 0;
-          for (let k = a; k < b; k++) {
-            lower = Math.max(lower, cells[k]!.values[i]!);
-            upper += cells[k]!.upper[i]!;
-          }
-          if (upper < c.gte) verdict = 'silent';
-          else if (lower < c.gte) verdict = 'open';
-        }
-      });
+      const verdict: Verdict = count >= 1 ? judgeWindow(r, cells, sumPrefix, a, b, count) : 'silent';
       return { end, verdict };
     });
     for (const run of runs) {

@@ -150,33 +150,9 @@ describe('a threshold rule over two days: the hunt finds exactly the alerts its 
 
     const plan = windowPlan(rule.resolved, Date.parse(from), Date.parse(to));
     expect(plan.runs).toBe(2 * 24 * 4);
-    const runs = Array.from({ length: plan.runs }, (_, k) => plan.firstEnd + k * plan.step);
-    const trigger = (rule.monitor.triggers[0] as any).bucket_level_trigger.condition;
-    const input = rule.monitor.inputs[0]!.search;
-    const lines = runs.flatMap((runAt) => {
-      const body = JSON.parse(JSON.stringify(input.query).replaceAll('{{period_end}}', String(runAt)));
-      body.aggregations.composite_agg.aggs.trigger = { bucket_selector: { buckets_path: trigger.buckets_path, script: trigger.script } };
-      return [JSON.stringify({ index: input.indices.map((i) => i.replace(/-\*$/, `-${WIN_NS}`)).join(',') }), JSON.stringify(body)];
-    });
-    const answers = ((await conn.request('POST', '/_msearch', `${lines.join('\n')}\n`)).body as any).responses;
-    const fired = new Map<string, number[]>();
-    answers.forEach((a: any, k: number) => {
-      expect(a.error).toBeUndefined();
-      for (const b of a.aggregations.composite_agg.buckets) fired.set(b.key.g0, [...(fired.get(b.key.g0) ?? []), runs[k]!]);
-    });
-    const expected: Array<{ entity: string; from: string; to: string }> = [];
-    for (const [entity, ends] of fired) {
-      let start = ends[0]!;
-      for (let i = 1; i <= ends.length; i++) {
-        if (i === ends.length || ends[i]! - ends[i - 1]! !== plan.step) {
-          expected.push({ entity, from: new Date(start - plan.window).toISOString(), to: new Date(ends[i - 1]!).toISOString() });
-          start = ends[i]!;
-        }
-      }
-    }
+    const expected = await monitorDetections('G3', WIN_NS, from, to);
     const found = g3.detections.map((d) => ({ entity: d.entity!['source.ip']!, from: d.windowStart, to: d.windowEnd }));
-    const order = (a: { entity: string; from: string }, b: { entity: string; from: string }) => a.entity.localeCompare(b.entity) || a.from.localeCompare(b.from);
-    expect(found.sort(order)).toEqual(expected.sort(order));
+    expect(found.sort(byEntityAndTime)).toEqual(expected.sort(byEntityAndTime));
     // and the hand-made expectation: A three times (the burst, the hour with 6 + 6, the spread ten), B once, C never
     expect(found.map((d) => d.entity)).toEqual(['192.168.100.50', '192.168.100.50', '192.168.100.50', '192.168.100.51']);
     expect(g3.hits).toBe(12 + 12 + 10 + 10);
